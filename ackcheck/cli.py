@@ -1,0 +1,174 @@
+"""The ``ackcheck`` command.
+
+Exit codes, for every command: 0 = checked and the properties hold, 1 = a property was
+violated, 2 = bad input or environment (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from ackcheck import __version__
+from ackcheck.errors import AckcheckError
+
+EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line on stderr and exit 2."""
+    click.echo(f"ackcheck: error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+class LazyGroup(click.Group):
+    """Subcommands owned by other subpackages, imported only when used, so that
+    ``ackcheck explore`` never pays for the real-cluster harness."""
+
+    lazy: dict[str, str] = {
+        "replay": "ackcheck.traces.cli:replay",
+        "show": "ackcheck.traces.cli:show",
+        "nats": "ackcheck.harness.cli:nats",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ackcheck")
+def cli() -> None:
+    """Find acknowledged writes that a replicated log loses under faults."""
+
+
+@cli.command()
+def presets() -> None:
+    """List the named configurations and what each is known to break."""
+    from ackcheck.model import PRESETS
+
+    width = max(len(n) for n in PRESETS)
+    for name, preset in PRESETS.items():
+        known = f"  [breaks: {preset.known_violation}]" if preset.known_violation else ""
+        click.echo(f"{name:<{width}}  {preset.description}{known}")
+
+
+@cli.command(name="properties")
+def list_properties() -> None:
+    """List the properties that can be checked (default ones marked *)."""
+    from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
+
+    width = max(len(n) for n in REGISTRY)
+    for name, prop in REGISTRY.items():
+        mark = "*" if name in DEFAULT_PROPERTIES else " "
+        click.echo(f"{mark} {name:<{width}}  {prop.description}")
+
+
+@cli.command()
+@click.option("--preset", default=None, help="Named configuration (see `ackcheck presets`).")
+@click.option("--set", "overrides", multiple=True, metavar="KNOB=VALUE",
+              help="Override one knob of the preset; repeatable.")
+@click.option("--node", default="raft", show_default=True, metavar="REF",
+              help="Node implementation: 'raft' or 'module:Class' of your own.")
+@click.option("--property", "properties", multiple=True, metavar="NAME",
+              help="Property to check; repeatable (default: the default set).")
+@click.option("--faults", default=None, metavar="KIND,...",
+              help="Fault kinds or groups (process, network, power, disk, all).")
+@click.option("--nodes", default=5, show_default=True, type=int, help="Cluster size.")
+@click.option("--examples", default=None, type=int, help="Schedules to try at most.")
+@click.option("--budget", default=None, type=float, help="Seconds to search at most.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Search seed.")
+@click.option("--max-faults", default=8, show_default=True, type=int)
+@click.option("--writes", default=50, show_default=True, type=int,
+              help="Acked writes to attempt per schedule.")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Independent searches in parallel processes.")
+@click.option("--out", default="ackcheck-traces", show_default=True,
+              type=click.Path(file_okay=False), help="Where counterexample traces go.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
+def explore(
+    preset: str | None,
+    overrides: tuple[str, ...],
+    node: str,
+    properties: tuple[str, ...],
+    faults: str | None,
+    nodes: int,
+    examples: int | None,
+    budget: float | None,
+    seed: int,
+    max_faults: int,
+    writes: int,
+    workers: int,
+    out: str,
+    as_json: bool,
+) -> None:
+    """Search fault schedules for a violation; print the smallest one found."""
+    from ackcheck import report
+    from ackcheck.explore import DEFAULT_PRESET
+    from ackcheck.explore import explore as run_explore
+    from ackcheck.schedule import Workload
+
+    if examples is None and budget is None:
+        budget = 60.0
+    target: Any
+    if node == "raft":
+        target = preset or DEFAULT_PRESET
+    else:
+        if preset or overrides:
+            fail("--preset and --set configure the built-in node; omit them with --node")
+        target = None
+    show_progress = not as_json and sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    with report.ProgressLine(enabled=show_progress) as line:
+        result = run_explore(
+            target,
+            overrides=overrides,
+            node=node,
+            properties=list(properties) or None,
+            faults=faults,
+            nodes=nodes,
+            examples=examples,
+            budget=budget,
+            seed=seed,
+            max_faults=max_faults,
+            workload=Workload(writes=writes),
+            workers=workers,
+            out=out,
+            progress=line.update,
+        )
+    if as_json:
+        click.echo(json.dumps(report.summary_dict(result), sort_keys=True))
+    else:
+        click.echo(report.summary_text(result))
+    sys.exit(EXIT_OK if result.ok else EXIT_VIOLATION)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: turns every user error into one line and exit 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="ackcheck", standalone_mode=False)
+    except AckcheckError as exc:
+        fail(str(exc))
+    except click.exceptions.Abort:
+        click.echo("ackcheck: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("ackcheck: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Independent searches in several processes; the first violation found wins.
+
+Each worker runs :func:`ackcheck.explore.search_once` with its own seed (``seed * 1000 +
+worker``), so the streams of examples are distinct and a run is still reproducible from
+its seed and worker count. Workers are spawned (not forked) so that no lock or thread of
+the parent is copied mid-state; the parent terminates the rest once one reports.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from ackcheck.explore import ExploreStats, search_once
+
+
+def _worker(config: Any, seed_value: int, kwargs: dict[str, Any], results: Any) -> None:
+    def report(stats: ExploreStats) -> None:
+        results.put(("progress", seed_value, stats))
+
+    try:
+        stats, found = search_once(config, seed_value=seed_value, progress=report, **kwargs)
+        results.put(("done", seed_value, (stats, found)))
+    except BaseException as exc:  # report and let the parent decide
+        results.put(("error", seed_value, repr(exc)))
+
+
+def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
+    faults: Counter[str] = Counter()
+    cover: Counter[str] = Counter()
+    best: dict[str, float] = {}
+    for s in per_worker.values():
+        faults.update(s.faults_by_kind)
+        cover.update(s.coverage)
+        for k, v in s.best_targets.items():
+            best[k] = max(best.get(k, v), v)
+    return ExploreStats(
+        examples=sum(s.examples for s in per_worker.values()),
+        seconds=max((s.seconds for s in per_worker.values()), default=0.0),
+        faults_by_kind=dict(sorted(faults.items())),
+        coverage=dict(sorted(cover.items())),
+        best_targets=dict(sorted(best.items())),
+        seed=seed,
+        workers=len(per_worker),
+    )
+
+
+def search_parallel(
+    config: Any,
+    seed: int,
+    workers: int,
+    progress: Callable[[ExploreStats], None] | None,
+    kwargs: dict[str, Any],
+) -> tuple[ExploreStats, Any]:
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    seeds = [seed * 1000 + i for i in range(workers)]
+    procs = [
+        ctx.Process(target=_worker, args=(config, s, kwargs, results), daemon=True)
+        for s in seeds
+    ]
+    for p in procs:
+        p.start()
+    latest: dict[int, ExploreStats] = {}
+    found = None
+    finished = 0
+    try:
+        while finished < workers:
+            try:
+                kind, who, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs):
+                    break
+                continue
+            if kind == "progress":
+                latest[who] = payload
+                if progress is not None:
+                    progress(_merge(latest, seed))
+            elif kind == "done":
+                finished += 1
+                latest[who] = payload[0]
+                if payload[1] is not None:
+                    found = payload[1]
+                    break
+            else:
+                raise RuntimeError(f"worker {who} failed: {payload}")
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        deadline = time.monotonic() + 5
+        for p in procs:
+            p.join(max(0.0, deadline - time.monotonic()))
+    return _merge(latest, seed), found

@@ -1,0 +1,129 @@
+"""How exploration results are shown to a person (text) and to a program (JSON)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from ackcheck.explore import ExploreResult, ExploreStats
+from ackcheck.schedule import fmt_time
+
+
+class ProgressLine:
+    """A live one-line status on stderr (examples/s, best target so far); a no-op when
+    stderr is not a terminal, so logs and CI output stay clean."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._status: Any = None
+
+    def __enter__(self) -> ProgressLine:
+        if self.enabled:
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status("exploring...")
+            self._status.start()
+        return self
+
+    def update(self, stats: ExploreStats) -> None:
+        if self._status is None:
+            return
+        best = ", ".join(f"{k}={v:g}" for k, v in stats.best_targets.items())
+        self._status.update(
+            f"{stats.examples} examples, {stats.examples_per_second:.0f}/s, "
+            f"{stats.seconds:.1f}s  best: {best}"
+        )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+
+def schedule_lines(schedule: Any) -> list[str]:
+    """The schedule as a short list a person reads in one glance."""
+    lines = [
+        f"{schedule.nodes} nodes, seed {schedule.seed}, {schedule.workload.writes} writes "
+        f"by {schedule.workload.clients} clients over {fmt_time(schedule.duration)}"
+    ]
+    for tf in schedule.sorted_faults():
+        lines.append(f"  t={fmt_time(tf.at):>8}  {tf.fault.describe()}")
+    if not schedule.faults:
+        lines.append("  (no faults)")
+    return lines
+
+
+def summary_text(result: ExploreResult) -> str:
+    s = result.stats
+    what = result.preset or result.node
+    head = (
+        f"explored {what}: {s.examples} examples in {s.seconds:.1f}s "
+        f"({s.examples_per_second:.0f}/s, seed {s.seed}"
+        + (f", {s.workers} workers" if s.workers > 1 else "")
+        + ")"
+    )
+    lines = [head]
+    if s.faults_by_kind:
+        lines.append(
+            "faults injected: " + ", ".join(f"{k} {v}" for k, v in s.faults_by_kind.items())
+        )
+    ce = result.counterexample
+    if ce is None:
+        if s.coverage:
+            lines.append("states reached:")
+            lines += [f"  {v:>6} runs  {k}" for k, v in s.coverage.items()]
+        lines.append("no violation found")
+        return "\n".join(lines)
+    v = ce.violation
+    shrunk = "shrunk" if ce.shrunk else "NOT fully shrunk (budget ran out)"
+    lines.append("")
+    lines.append(f"VIOLATION of {v.property} ({shrunk}):")
+    lines.append(v.summary)
+    lines += [f"  {d}" for d in v.details]
+    lines.append("")
+    lines.append("schedule:")
+    lines += schedule_lines(ce.schedule)
+    if ce.trace_path is not None:
+        lines.append("")
+        lines.append(f"trace: {ce.trace_path}")
+        lines.append(f"replay: ackcheck replay {ce.trace_path}")
+        lines.append(f"report: ackcheck show {ce.trace_path} --format markdown")
+    return "\n".join(lines)
+
+
+def summary_dict(result: ExploreResult) -> dict[str, Any]:
+    s = result.stats
+    out: dict[str, Any] = {
+        "preset": result.preset,
+        "node": result.node,
+        "ok": result.ok,
+        "examples": s.examples,
+        "seconds": round(s.seconds, 3),
+        "examples_per_second": round(s.examples_per_second, 1),
+        "seed": s.seed,
+        "workers": s.workers,
+        "faults_by_kind": s.faults_by_kind,
+        "coverage": s.coverage,
+        "best_targets": s.best_targets,
+        "violation": None,
+    }
+    ce = result.counterexample
+    if ce is not None:
+        v = ce.violation
+        out["violation"] = {
+            "property": v.property,
+            "summary": v.summary,
+            "details": list(v.details),
+            "shrunk": ce.shrunk,
+            "faults": [
+                {"at": tf.at, "fault": tf.fault.describe()}
+                for tf in ce.schedule.sorted_faults()
+            ],
+            "trace": str(ce.trace_path) if ce.trace_path else None,
+            "digest": ce.outcome.digest,
+        }
+    return out

@@ -1,0 +1,205 @@
+"""Hypothesis strategies for fault schedules and workloads.
+
+Built to shrink well (Hypothesis' "strategies that shrink" guide): a schedule is one
+flat list of timed events; each event draws its fields together; kinds and node choices
+are ordered from benign to severe so shrinking walks towards the simplest fault; and the
+interpreters are total (an event that makes no sense at its time is a no-op), so nothing
+here filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import strategies as st
+
+from ackcheck.errors import ConfigError
+from ackcheck.schedule import (
+    FAULT_KINDS,
+    FAULT_TYPES,
+    FILE_TARGETS,
+    PARTITION_SHAPES,
+    US_PER_S,
+    BitFlip,
+    Crash,
+    Fault,
+    Heal,
+    LatentSectorError,
+    MisdirectedWrite,
+    NetworkSpec,
+    Partition,
+    Pause,
+    PowerFailure,
+    Restart,
+    Resume,
+    Schedule,
+    TimedFault,
+    TornWrite,
+    Workload,
+)
+
+#: The kinds ``explore`` uses unless told otherwise: everything a real disk, network and
+#: operator can do to a node, except misdirected writes (opt in: they need a model of
+#: where a write could land that most protocols do not claim to survive).
+DEFAULT_KINDS: tuple[str, ...] = tuple(
+    t.kind for t in FAULT_TYPES if t is not MisdirectedWrite
+)
+
+#: Named groups accepted wherever kinds are, e.g. ``--faults process,power``.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "process": ("pause", "resume", "restart", "crash"),
+    "network": ("partition", "heal"),
+    "power": ("power-failure", "torn-write", "restart"),
+    "disk": ("bit-flip", "latent-sector-error", "torn-write", "restart"),
+    "all": tuple(FAULT_KINDS),
+}
+
+
+def parse_kinds(spec: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"crash,partition"`` or a group name -> kinds in benign-to-severe order."""
+    if spec is None:
+        return DEFAULT_KINDS
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    chosen: set[str] = set()
+    for item in items:
+        if not item:
+            continue
+        if item in KIND_GROUPS:
+            chosen.update(KIND_GROUPS[item])
+        elif item in FAULT_KINDS:
+            chosen.add(item)
+        else:
+            known = ", ".join([*FAULT_KINDS, *KIND_GROUPS])
+            raise ConfigError(f"unknown fault kind {item!r}; known: {known}")
+    if not chosen:
+        raise ConfigError("no fault kinds given")
+    return tuple(k for k in FAULT_KINDS if k in chosen)
+
+
+def _node_sets(nodes: int) -> st.SearchStrategy[tuple[int, ...]]:
+    """One node, then a minority, then everyone: severity grows along the choice."""
+    node = st.integers(0, nodes - 1)
+    minority = st.lists(node, min_size=1, max_size=max(1, (nodes - 1) // 2), unique=True)
+    return st.one_of(
+        node.map(lambda n: (n,)),
+        minority.map(tuple),
+        st.just(tuple(range(nodes))),
+    )
+
+
+def _fault_strategy(kind: str, nodes: int) -> st.SearchStrategy[Fault]:
+    node = st.integers(0, nodes - 1)
+    target = st.sampled_from(FILE_TARGETS)
+    index = st.integers(0, 7)
+    offset = st.integers(0, 1 << 20)
+    if kind == "pause":
+        return st.builds(Pause, node=node)
+    if kind == "resume":
+        return st.builds(Resume, node=node)
+    if kind == "heal":
+        return st.just(Heal())
+    if kind == "partition":
+        return st.builds(
+            Partition,
+            shape=st.sampled_from(PARTITION_SHAPES),
+            nodes=st.lists(node, min_size=1, max_size=max(1, nodes - 1), unique=True).map(
+                tuple
+            ),
+        )
+    if kind == "restart":
+        return st.builds(Restart, node=node)
+    if kind == "crash":
+        return st.builds(Crash, node=node)
+    if kind == "power-failure":
+        return st.builds(PowerFailure, nodes=_node_sets(nodes))
+    if kind == "torn-write":
+        return st.builds(TornWrite, node=node, keep=st.integers(0, 1 << 16))
+    if kind == "latent-sector-error":
+        return st.builds(
+            LatentSectorError,
+            node=node,
+            target=target,
+            file_index=index,
+            offset=offset,
+            length=st.integers(1, 4096),
+        )
+    if kind == "bit-flip":
+        return st.builds(
+            BitFlip, node=node, target=target, file_index=index, offset=offset,
+            bit=st.integers(0, 7),
+        )
+    if kind == "misdirected-write":
+        return st.builds(
+            MisdirectedWrite, node=node, target=target, file_index=index, offset=offset
+        )
+    raise ConfigError(f"unknown fault kind {kind!r}")
+
+
+def timed_faults(
+    *, nodes: int = 5, kinds: str | Sequence[str] | None = None, horizon: int = 2 * US_PER_S
+) -> st.SearchStrategy[TimedFault]:
+    """One fault at a time in ``[0, horizon]``; kinds shrink towards the benign end."""
+    if nodes < 1:
+        raise ConfigError(f"nodes must be >= 1, got {nodes}")
+    if horizon < 0:
+        raise ConfigError(f"horizon must be >= 0, got {horizon}")
+    chosen = parse_kinds(kinds)
+    faults = st.one_of([_fault_strategy(k, nodes) for k in chosen])
+    return st.builds(TimedFault, at=st.integers(0, horizon), fault=faults)
+
+
+def workloads(
+    *,
+    clients: int | st.SearchStrategy[int] = 3,
+    writes: int | st.SearchStrategy[int] = 50,
+    interval: int = 20_000,
+    timeout: int = 200_000,
+) -> st.SearchStrategy[Workload]:
+    """Publishing workloads; fixed by default so that only faults vary."""
+    as_strategy = lambda v: v if isinstance(v, st.SearchStrategy) else st.just(v)  # noqa: E731
+    return st.builds(
+        Workload,
+        clients=as_strategy(clients),
+        writes=as_strategy(writes),
+        interval=st.just(interval),
+        timeout=st.just(timeout),
+    )
+
+
+def fault_schedules(
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    min_faults: int = 0,
+    max_faults: int = 8,
+    horizon: int = 2 * US_PER_S,
+    workload: st.SearchStrategy[Workload] | Workload | None = None,
+    network: NetworkSpec | None = None,
+    seeds: st.SearchStrategy[int] | None = None,
+) -> st.SearchStrategy[Schedule]:
+    """Schedules of up to ``max_faults`` faults of ``kinds`` over ``horizon`` µs.
+
+    The simulator seed is drawn too (small integers, shrinking to 0) so that message
+    delays and election timeouts vary between examples."""
+    if not 0 <= min_faults <= max_faults:
+        raise ConfigError(f"need 0 <= min_faults <= max_faults, got {min_faults}..{max_faults}")
+    wl: st.SearchStrategy[Workload]
+    if workload is None:
+        wl = workloads()
+    elif isinstance(workload, Workload):
+        wl = st.just(workload)
+    else:
+        wl = workload
+    return st.builds(
+        Schedule,
+        nodes=st.just(nodes),
+        seed=seeds if seeds is not None else st.integers(0, 1 << 16),
+        duration=st.just(horizon),
+        network=st.just(network or NetworkSpec()),
+        workload=wl,
+        faults=st.lists(
+            timed_faults(nodes=nodes, kinds=kinds, horizon=horizon),
+            min_size=min_faults,
+            max_size=max_faults,
+        ).map(tuple),
+    )
