@@ -1,0 +1,122 @@
+"""The simulated network: per-link delay, loss, duplication, reordering, partitions.
+
+Every link ``a->b`` has its own random stream (``"link/a->b"``), so traffic on one link
+never shifts the draws of another. Without reordering a link is FIFO: a message is never
+scheduled before an earlier one on the same link. A reordered message gets an extra
+delay and skips the FIFO clamp, so later messages may overtake it.
+
+Which node-to-node links deliver is a ``networkx.DiGraph``; a :class:`Partition` replaces
+it and :class:`Heal` restores the full mesh. The graph is checked at *delivery* time, so a
+message in flight when a cut happens is dropped. Clients are never partitioned from the
+node they talk to (as in Jepsen, they are pinned to it); their links only add delay.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import networkx as nx
+
+from ackcheck.errors import ConfigError
+from ackcheck.schedule import NetworkSpec
+from ackcheck.sim.seeds import RngStreams
+
+
+def full_mesh(nodes: int) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(nodes))
+    graph.add_edges_from((a, b) for a in range(nodes) for b in range(nodes) if a != b)
+    return graph
+
+
+def partition_graph(nodes: int, shape: str, named: Sequence[int]) -> nx.DiGraph:
+    """The links that deliver under partition ``shape`` (see ``schedule.Partition``).
+
+    ``bridge``: ``named[0]`` reaches everyone; the other nodes of the cluster, in id
+    order, form two halves (the first one gets the extra node when odd) that cannot
+    reach each other.
+    """
+    everyone = range(nodes)
+    named_set = frozenset(named)
+    graph = full_mesh(nodes)
+    if shape == "split":
+        cut = [(a, b) for a in everyone for b in everyone if (a in named_set) != (b in named_set)]
+    elif shape == "bridge":
+        bridge = min(named_set) if named_set else 0
+        rest = [n for n in everyone if n != bridge]
+        first = frozenset(rest[: (len(rest) + 1) // 2])
+        second = frozenset(rest) - first
+        cut = [(a, b) for a in everyone for b in everyone
+               if (a in first and b in second) or (a in second and b in first)]
+    elif shape == "one-way":
+        cut = [(a, b) for a in named_set for b in everyone if b not in named_set]
+    else:
+        raise ConfigError(f"unknown partition shape {shape!r}")
+    graph.remove_edges_from(cut)
+    return graph
+
+
+class SimNetwork:
+    """Decides when (and whether) each message arrives; the simulator schedules it."""
+
+    def __init__(self, nodes: int, spec: NetworkSpec, streams: RngStreams) -> None:
+        self.nodes = nodes
+        self.spec = spec
+        self._streams = streams
+        self._links: dict[tuple[str, str], random.Random] = {}
+        self._last: dict[tuple[str, str], int] = {}
+        self.graph = full_mesh(nodes)
+        self._edges = frozenset(self.graph.edges)
+
+    # ---------------------------------------------------------------------- partitions
+
+    def partition(self, shape: str, named: Sequence[int]) -> None:
+        self.set_graph(partition_graph(self.nodes, shape, named))
+
+    def heal(self) -> None:
+        self.set_graph(full_mesh(self.nodes))
+
+    def set_graph(self, graph: nx.DiGraph) -> None:
+        self.graph = graph
+        self._edges = frozenset(graph.edges)
+
+    def connected(self, src: int, dst: int) -> bool:
+        """Does the link ``src->dst`` deliver now? A node always reaches itself."""
+        return src == dst or (src, dst) in self._edges
+
+    def is_partitioned(self) -> bool:
+        return len(self._edges) != self.nodes * (self.nodes - 1)
+
+    # ------------------------------------------------------------------------ delivery
+
+    def _rng(self, src: str, dst: str) -> random.Random:
+        key = (src, dst)
+        rng = self._links.get(key)
+        if rng is None:
+            rng = self._streams.get(f"link/{src}->{dst}")
+            self._links[key] = rng
+        return rng
+
+    def arrivals(self, now: int, src: str, dst: str, lossy: bool = True) -> list[int]:
+        """Arrival times of one message sent now on link ``src->dst`` (names like
+        ``"1"`` for nodes, ``"c2"`` for clients): empty if lost, two if duplicated.
+        Client links (``lossy=False``) only add delay and stay FIFO."""
+        spec = self.spec
+        rng = self._rng(src, dst)
+        if lossy and spec.loss and rng.random() < spec.loss:
+            return []
+        key = (src, dst)
+        copies = 2 if lossy and spec.duplicate and rng.random() < spec.duplicate else 1
+        times = []
+        for _ in range(copies):
+            at = now + rng.randint(spec.min_delay, spec.max_delay)
+            if lossy and spec.reorder and rng.random() < spec.reorder:
+                at += rng.randint(0, spec.max_delay)  # may be overtaken; no FIFO clamp
+            else:
+                last = self._last.get(key, 0)
+                if at < last:
+                    at = last
+                self._last[key] = at
+            times.append(at)
+        return times
