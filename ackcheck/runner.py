@@ -8,7 +8,11 @@ exactly the same code.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -41,17 +45,36 @@ def resolve_node(ref: str | NodeFactory) -> NodeFactory:
         from ackcheck.model import make_node
 
         return make_node
-    module_name, sep, attr = ref.partition(":")
+    module_name, sep, attr = ref.rpartition(":")
     if not sep or not module_name or not attr:
-        raise ConfigError(f"node must be 'raft' or 'module:Class', got {ref!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(f"cannot import node module {module_name!r}: {exc}") from None
+        raise ConfigError(f"node must be 'raft', 'module:Class' or 'file.py:Class', got {ref!r}")
+    module = _import_node_module(module_name)
     factory = getattr(module, attr, None)
     if factory is None or not callable(factory):
         raise ConfigError(f"{module_name!r} has no callable {attr!r}")
     return factory  # type: ignore[no-any-return]
+
+
+def _import_node_module(name: str) -> Any:
+    """Import ``package.module`` (the current directory is searched too, as a user
+    expects from a command run in their project) or a ``path/to/file.py``."""
+    if name.endswith(".py"):
+        path = Path(name)
+        if not path.is_file():
+            raise ConfigError(f"node file {name!r} does not exist")
+        spec = importlib.util.spec_from_file_location(f"ackcheck_user_node_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            raise ConfigError(f"cannot load node file {name!r}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise ConfigError(f"cannot import node module {name!r}: {exc}") from None
 
 
 def run_once(

@@ -76,15 +76,20 @@ def parse_kinds(spec: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(k for k in FAULT_KINDS if k in chosen)
 
 
-def _node_sets(nodes: int) -> st.SearchStrategy[tuple[int, ...]]:
-    """One node, then a minority, then everyone: severity grows along the choice."""
-    node = st.integers(0, nodes - 1)
-    minority = st.lists(node, min_size=1, max_size=max(1, (nodes - 1) // 2), unique=True)
-    return st.one_of(
-        node.map(lambda n: (n,)),
-        minority.map(tuple),
-        st.just(tuple(range(nodes))),
-    )
+@st.composite
+def _node_sets(draw: st.DrawFn, nodes: int) -> tuple[int, ...]:
+    """One node, then a minority, then everyone. Severity is drawn first and every
+    branch draws a node, so that (shortlex-minimal choice sequences being what
+    Hypothesis shrinks to) a single node is simpler than everyone."""
+    severity = draw(st.integers(0, 2))
+    first = draw(st.integers(0, nodes - 1))
+    if severity == 0 or nodes == 1:
+        return (first,)
+    if severity == 2:
+        return tuple(range(nodes))
+    size = max(1, (nodes - 1) // 2)
+    rest = draw(st.lists(st.integers(0, nodes - 1), max_size=size - 1, unique=True))
+    return tuple(sorted({first, *rest}))
 
 
 def _fault_strategy(kind: str, nodes: int) -> st.SearchStrategy[Fault]:
