@@ -151,7 +151,7 @@ def _summary(
     found = []
     if lost:
         found.append(
-            f"{len(lost)} of {acked} acked values were never read from any node "
+            f"{len(lost)} of {acked} acked values {_were(len(lost))} never read from any node "
             f"({values_text(lost, 5)})"
         )
     if on_node:
@@ -164,13 +164,17 @@ def _summary(
         )
     if unexpected:
         found.append(
-            f"{plural(len(unexpected), 'value')} no client published were read "
+            f"{plural(len(unexpected), 'value')} no client published {_were(len(unexpected))} read "
             f"({values_text(unexpected, 5)})"
         )
     return (
         "Expected every acknowledged publish to be read back from every node after "
         "healing, and nothing else; instead " + "; ".join(found) + "."
     )
+
+
+def _were(count: int) -> str:
+    return "was" if count == 1 else "were"
 
 
 def _details(
