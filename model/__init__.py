@@ -1,1 +1,36 @@
-"""placeholder"""
+"""The built-in node: a Raft-like replicated log with durability knobs and presets."""
+
+from __future__ import annotations
+
+import random
+
+from ackcheck.errors import ConfigError
+from ackcheck.model.config import KNOBS, RaftConfig, parse_knob
+from ackcheck.model.node import RaftNode
+from ackcheck.model.presets import PRESETS, Preset, resolve_config
+
+__all__ = [
+    "KNOBS",
+    "PRESETS",
+    "Preset",
+    "RaftConfig",
+    "RaftNode",
+    "make_node",
+    "parse_knob",
+    "resolve_config",
+]
+
+
+def make_node(node_id: int, nodes: int, config: RaftConfig | None, rng: random.Random) -> RaftNode:
+    """The :class:`~ackcheck.node.NodeFactory` of the built-in model (None = ``raft``)."""
+    if config is None:
+        config = PRESETS["raft"].config
+    if not isinstance(config, RaftConfig):
+        raise ConfigError(
+            f"the raft model needs a RaftConfig, got {type(config).__name__}"
+        )
+    if config.replicas is not None and config.replicas > nodes:
+        raise ConfigError(
+            f"replicas: {config.replicas} is more than the cluster's {nodes} nodes"
+        )
+    return RaftNode(node_id, nodes, config, rng)

@@ -1,0 +1,55 @@
+"""Messages between Raft nodes. Plain frozen data: the simulator records them as events.
+
+Log entries travel as ``(term, value)`` pairs; ``value`` None is a leader's no-op.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+Entry = tuple[int, str | None]
+
+
+@attrs.frozen
+class RequestVote:
+    term: int
+    candidate: int
+    last_index: int
+    last_term: int
+
+
+@attrs.frozen
+class VoteReply:
+    term: int
+    granted: bool
+    empty: bool  # the voter's log is empty (NATS does not count such votes, reference §5)
+
+
+@attrs.frozen
+class AppendEntries:
+    term: int
+    leader: int
+    prev_index: int
+    prev_term: int
+    entries: tuple[Entry, ...]
+    commit: int
+
+
+@attrs.frozen
+class InstallSnapshot:
+    term: int
+    leader: int
+    index: int
+    snap_term: int
+    values: tuple[str, ...]  # the stream up to ``index``
+
+
+@attrs.frozen
+class AppendReply:
+    """Answer to AppendEntries and InstallSnapshot. On success ``match`` is the highest
+    index known to match the leader; on failure ``hint`` is where to retry after."""
+
+    term: int
+    success: bool
+    match: int
+    hint: int

@@ -1,0 +1,704 @@
+"""A Raft-like node serving one replicated stream, sans-I/O, with durability knobs.
+
+The protocol is textbook Raft (election, AppendEntries with the consistency check and
+backtracking, commit, snapshots and InstallSnapshot); the knobs of :class:`RaftConfig`
+decide *when* bytes are fsynced and acks sent, which is where NATS JetStream differs
+(reference §5). Every durability decision is visible in the order of the returned
+outputs: "fsync before ack" is ``[Write, Fsync, Send(reply)]``.
+
+Stream sequence = position among applied client entries; leader no-ops do not consume
+one. A value already in the log or stream is not appended twice: a retried publish waits
+for (or is answered with) the first copy, as NATS' ``Nats-Msg-Id`` de-duplication does.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from ackcheck.model.config import RaftConfig
+from ackcheck.model.messages import (
+    AppendEntries,
+    AppendReply,
+    Entry,
+    InstallSnapshot,
+    RequestVote,
+    VoteReply,
+)
+from ackcheck.model.recovery import recover
+from ackcheck.model.storage import (
+    VOTE_FILE,
+    VOTE_TMP,
+    block_name,
+    encode_record,
+    encode_snapshot,
+    encode_vote,
+    snapshot_name,
+)
+from ackcheck.node import (
+    Boot,
+    CancelTimer,
+    ClientReply,
+    ClientRequest,
+    Delete,
+    Fsync,
+    NodeState,
+    Observe,
+    Output,
+    Publish,
+    PublishOk,
+    ReadOk,
+    Receive,
+    Refused,
+    Rename,
+    Send,
+    SetTimer,
+    Timeout,
+    Truncate,
+    Write,
+)
+
+MAX_BATCH = 64  # entries per AppendEntries: bounds one message during catch-up
+ELECTION, HEARTBEAT, SYNC = "election", "heartbeat", "sync"
+FOLLOWER, CANDIDATE, LEADER = "follower", "candidate", "leader"
+
+
+class RaftNode:
+    """One member of the stream's Raft group (see the module docstring)."""
+
+    def __init__(self, node_id: int, nodes: int, config: RaftConfig, rng: random.Random):
+        self.id = node_id
+        self.cfg = config
+        self.rng = rng
+        group = config.replicas or nodes
+        self.member = node_id < group
+        self.peers: list[int] = [p for p in range(group) if p != node_id]
+        self.quorum = group // 2 + 1
+        self._fsync_always = config.fsync == "always"
+        self._sync_interval = config.fsync_interval
+        self._follower_sync = config.follower_ack == "after-fsync"
+        self._leader_sync = config.leader_ack == "quorum-and-local-fsync"
+        self._unsafe_commit = config.commit_rule == "unsafe"
+        self._ignore_empty = config.empty_votes == "ignore"
+        self._checksums = config.checksums
+        # durable-ish state (as recovered from disk)
+        self.term = 0
+        self.vote: int | None = None
+        # the log after the snapshot: index base+1+k is terms[k], values[k] at locs[k]
+        self.base = 0
+        self.base_term = 0
+        self.terms: list[int] = []
+        self.values: list[str | None] = []
+        self.locs: list[tuple[int, int]] = []  # (block number, offset)
+        self.blocks: list[list[int]] = []  # [block number, last index, size]
+        self.next_block = 1
+        self.dirty: dict[str, None] = {}  # files written since their last fsync, in order
+        self.durable = 0  # highest log index known to be fsynced
+        self.snap_file: str | None = None
+        self.snap_seq = 0  # stream length covered by the snapshot
+        # the applied stream and the de-duplication maps
+        self.stream: list[str] = []
+        self.seq_of: dict[str, int] = {}
+        self.index_of: dict[str, int] = {}  # values in the log, not yet applied
+        self.commit = 0
+        self.applied = 0
+        # volatile
+        self.role = FOLLOWER
+        self.leader: int | None = None
+        self.booted = False
+        self.halted = False
+        self.repair_target = 0
+        self.repairing = False
+        self.vote_untrusted = False
+        self.votes: dict[int, bool] = {}  # granted voter -> its log was empty
+        self.next_idx: dict[int, int] = {}
+        self.match: dict[int, int] = {}
+        self.waiting: dict[int, list[tuple[int, int]]] = {}  # index -> (client, req_id)
+        self.held: list[tuple[int, int, int, int]] = []  # (index, client, req_id, seq)
+
+    # ------------------------------------------------------------------ interface
+
+    def step(self, event: Any) -> Sequence[Output]:
+        kind = type(event)
+        if self.halted or not self.member:
+            if kind is ClientRequest:
+                reason = "halted" if self.halted else "not a replica"
+                return [ClientReply(event.client, event.req_id, Refused(reason, None))]
+            return []
+        if kind is Receive:
+            handler = _HANDLERS.get(type(event.msg))
+            if handler is None or not self.booted:
+                return []
+            return handler(self, event.src, event.msg)
+        if kind is Timeout:
+            if not self.booted:
+                return []
+            return self._on_timeout(event.name)
+        if kind is ClientRequest:
+            return self._on_client(event)
+        if kind is Boot:
+            return self._on_boot(event)
+        return []
+
+    def state(self) -> NodeState:
+        base = self.base
+        log = tuple(
+            (base + 1 + k, t, v if v is not None else "")
+            for k, (t, v) in enumerate(zip(self.terms, self.values, strict=True))
+        )
+        return NodeState(
+            term=self.term,
+            role="halted" if self.halted else self.role,
+            commit_index=self.commit,
+            log=log,
+            snapshot_index=self.base,
+            halted=self.halted,
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def last_index(self) -> int:
+        return self.base + len(self.terms)
+
+    def last_term(self) -> int:
+        return self.terms[-1] if self.terms else self.base_term
+
+    def term_at(self, index: int) -> int | None:
+        if index == self.base:
+            return self.base_term
+        k = index - self.base - 1
+        if 0 <= k < len(self.terms):
+            return self.terms[k]
+        return None
+
+    def _election_timer(self) -> SetTimer:
+        cfg = self.cfg
+        return SetTimer(
+            ELECTION, self.rng.randint(cfg.election_timeout_min, cfg.election_timeout_max)
+        )
+
+    def _persist_vote(self, out: list[Output]) -> None:
+        """Term and vote to ``vote/tav`` per ``vote_persist``; NATS writes it atomically
+        (tmp, sync, rename) before granting a vote (reference §4, §5)."""
+        mode = self.cfg.vote_persist
+        if mode == "none":
+            return
+        out.append(Write(VOTE_TMP, encode_vote(self.term, self.vote), 0))
+        if mode == "fsync":
+            out.append(Fsync(VOTE_TMP))
+        out.append(Rename(VOTE_TMP, VOTE_FILE))
+
+    def _bump_term(self, term: int, out: list[Output]) -> None:
+        """Adopt a higher term seen in a message: step down, forget the vote."""
+        if term <= self.term:
+            return
+        self.term = term
+        self.vote = None
+        if self.role != FOLLOWER:
+            self._become_follower(out)
+        self._persist_vote(out)
+
+    def _become_follower(self, out: list[Output]) -> None:
+        if self.role == LEADER:
+            out.append(CancelTimer(HEARTBEAT))
+            self.waiting.clear()
+            self.held.clear()
+        self.role = FOLLOWER
+        out.append(self._election_timer())
+
+    # ------------------------------------------------------------------ boot
+
+    def _on_boot(self, event: Boot) -> list[Output]:
+        rec = recover(event.disk, self.cfg)
+        out: list[Output] = list(rec.outputs)
+        self.booted = True
+        if rec.halted:
+            self.halted = True
+            return out
+        self.term, self.vote = rec.term, rec.vote
+        self.base, self.base_term = rec.snap_index, rec.snap_term
+        self.snap_file = rec.snap_file
+        self.stream = list(rec.snap_values)
+        self.snap_seq = len(self.stream)
+        self.seq_of = {v: i + 1 for i, v in enumerate(self.stream)}
+        for index, term, value, block, offset in rec.entries:
+            self.terms.append(term)
+            self.values.append(value)
+            self.locs.append((block, offset))
+            if value is not None:
+                self.index_of[value] = index
+        self.blocks = [list(b) for b in rec.blocks]
+        self.next_block = rec.next_block
+        self.commit = self.applied = self.base
+        self.repair_target = rec.repair_target
+        self.repairing = rec.repair_target > 0
+        self.vote_untrusted = rec.vote_untrusted
+        # What a restarted process reads may still sit in the page cache only.
+        for b in self.blocks:
+            self.dirty[block_name(b[0])] = None
+        self.durable = self.base
+        if self._fsync_always and self.dirty:
+            self._sync(out)
+        if self._sync_interval:  # NATS: first sync at a random time in [i/2, i] (§3)
+            iv = self._sync_interval
+            out.append(SetTimer(SYNC, self.rng.randint(iv // 2, iv)))
+        out.append(self._election_timer())
+        return out
+
+    # ------------------------------------------------------------------ disk
+
+    def _sync(self, out: list[Output]) -> None:
+        for name in self.dirty:
+            out.append(Fsync(name))
+        self.dirty.clear()
+        self.durable = self.last_index
+        if self.held:
+            self._release_held(out)
+
+    def _append(self, entries: Sequence[Entry], out: list[Output], force_sync: bool) -> None:
+        """Append entries after the last index: one Write per record, so the simulator
+        can track each value's bytes; roll to a new block when this one is full."""
+        index = self.last_index
+        checksums, block_size = self._checksums, self.cfg.block_size
+        blocks = self.blocks
+        for term, value in entries:
+            index += 1
+            rec = encode_record(index, term, value, checksums)
+            blk = blocks[-1] if blocks else None
+            if blk is None or (blk[2] and blk[2] + len(rec) > block_size):
+                blk = [self.next_block, 0, 0]
+                self.next_block += 1
+                blocks.append(blk)
+            name = block_name(blk[0])
+            offset = blk[2]
+            tags = (value,) if value is not None else ()
+            out.append(Write(name, rec, offset, tags))
+            blk[1] = index
+            blk[2] = offset + len(rec)
+            self.dirty[name] = None
+            self.terms.append(term)
+            self.values.append(value)
+            self.locs.append((blk[0], offset))
+            if value is not None:
+                self.index_of[value] = index
+        if self._fsync_always or force_sync:
+            self._sync(out)
+
+    def _drop_block(self, out: list[Output]) -> None:
+        name = block_name(self.blocks.pop()[0])
+        out.append(Delete(name))
+        self.dirty.pop(name, None)
+
+    def _truncate_from(self, index: int, out: list[Output]) -> None:
+        """Remove entries ``index..`` from memory and disk (a conflicting suffix)."""
+        if index <= self.applied:
+            self._unapply_from(index, out)
+        k = index - self.base - 1
+        block, offset = self.locs[k]
+        while self.blocks and self.blocks[-1][0] != block:
+            self._drop_block(out)
+        if offset == 0:
+            self._drop_block(out)
+        else:
+            out.append(Truncate(block_name(block), offset))
+            self.blocks[-1][1] = index - 1
+            self.blocks[-1][2] = offset
+        for v in self.values[k:]:
+            if v is not None and self.index_of.get(v, 0) >= index:
+                del self.index_of[v]
+        del self.terms[k:], self.values[k:], self.locs[k:]
+        self.durable = min(self.durable, index - 1)
+
+    def _unapply_from(self, index: int, out: list[Output]) -> None:
+        """Only reachable with ``commit_rule=unsafe``: an applied entry is overwritten.
+        Roll the stream back so it can be re-applied; the two ``apply`` observations of
+        one index with different values are the state-machine-safety violation."""
+        k = index - self.base - 1
+        gone = [v for v in self.values[k : self.applied - self.base] if v is not None]
+        for v in gone:
+            self.seq_of.pop(v, None)
+        if gone:
+            del self.stream[-len(gone) :]
+        self.applied = self.commit = index - 1
+        out.append(Observe("unapply", {"from_index": index, "values": tuple(gone)}))
+
+    def _write_snapshot(self, term: int, index: int, values: Sequence[str],
+                        out: list[Output]) -> None:
+        """Snapshots are always written atomically and synced (NATS writeAtomically,
+        reference §4), then the previous one is deleted."""
+        name = snapshot_name(term, index)
+        tmp = name + ".tmp"
+        out.append(Write(tmp, encode_snapshot(term, index, values), 0, tuple(values)))
+        out.append(Fsync(tmp))
+        out.append(Rename(tmp, name))
+        if self.snap_file is not None and self.snap_file != name:
+            out.append(Delete(self.snap_file))
+        self.snap_file = name
+
+    def _compact_to(self, index: int, out: list[Output]) -> None:
+        """Drop log entries up to ``index`` (now in the snapshot) and whole blocks."""
+        k = index - self.base
+        del self.terms[:k], self.values[:k], self.locs[:k]
+        while self.blocks and self.blocks[0][1] <= index:
+            name = block_name(self.blocks.pop(0)[0])
+            out.append(Delete(name))
+            self.dirty.pop(name, None)
+
+    def _maybe_snapshot(self, out: list[Output]) -> None:
+        interval = self.cfg.snapshot_interval
+        if not interval or self.applied - self.base < interval:
+            return
+        index = self.applied
+        term = self.term_at(index) or 0
+        self._write_snapshot(term, index, self.stream, out)
+        self._compact_to(index, out)
+        self.base, self.base_term, self.snap_seq = index, term, len(self.stream)
+        self.durable = max(self.durable, index)
+
+    # ------------------------------------------------------------------ commit
+
+    def _commit_to(self, index: int, out: list[Output]) -> None:
+        base, terms, values = self.base, self.terms, self.values
+        for i in range(self.commit + 1, index + 1):
+            out.append(
+                Observe("commit", {"index": i, "term": terms[i - base - 1],
+                                   "value": values[i - base - 1]})
+            )
+        self.commit = index
+        is_leader = self.role == LEADER
+        for i in range(self.applied + 1, index + 1):
+            value = values[i - base - 1]
+            if value is None:
+                continue
+            self.stream.append(value)
+            seq = len(self.stream)
+            self.seq_of[value] = seq
+            if self.index_of.get(value) == i:
+                del self.index_of[value]
+            out.append(
+                Observe("apply", {"index": i, "term": terms[i - base - 1], "value": value,
+                                  "seq": seq})
+            )
+            if is_leader:
+                waiters = self.waiting.pop(i, None)
+                if waiters:
+                    self._ack(i, seq, waiters, out)
+        self.applied = index
+        self._maybe_snapshot(out)
+
+    def _ack(self, index: int, seq: int, waiters: list[tuple[int, int]],
+             out: list[Output]) -> None:
+        if self._leader_sync and self.durable < index:
+            self.held.extend((index, c, r, seq) for c, r in waiters)
+            return
+        for client, req_id in waiters:
+            out.append(ClientReply(client, req_id, PublishOk(seq)))
+
+    def _release_held(self, out: list[Output]) -> None:
+        keep = []
+        for index, client, req_id, seq in self.held:
+            if index <= self.durable:
+                out.append(ClientReply(client, req_id, PublishOk(seq)))
+            else:
+                keep.append((index, client, req_id, seq))
+        self.held = keep
+
+    def _advance_commit(self, out: list[Output]) -> None:
+        own = self.durable if self._leader_sync else self.last_index
+        matches = sorted([own, *self.match.values()], reverse=True)
+        n = matches[self.quorum - 1]
+        if n <= self.commit:
+            return
+        if self._unsafe_commit or self.term_at(n) == self.term:
+            self._commit_to(n, out)
+
+    # ------------------------------------------------------------------ timers
+
+    def _on_timeout(self, name: str) -> list[Output]:
+        out: list[Output] = []
+        if name == HEARTBEAT:
+            if self.role == LEADER:
+                for p in self.peers:
+                    self._send_append(p, out)
+                out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
+        elif name == ELECTION:
+            if self.role != LEADER:
+                self._campaign(out)
+        elif name == SYNC:
+            self._sync(out)
+            if self.role == LEADER:
+                self._advance_commit(out)
+            if self._sync_interval:
+                out.append(SetTimer(SYNC, self._sync_interval))
+        return out
+
+    # ------------------------------------------------------------------ elections
+
+    def _campaign(self, out: list[Output]) -> None:
+        out.append(self._election_timer())
+        if self.repairing or self.vote_untrusted:
+            return  # PAR: a node that lost part of its log must not lead
+        self.term += 1
+        self.vote = self.id
+        self.role = CANDIDATE
+        self.leader = None
+        self.votes = {}
+        self._persist_vote(out)
+        msg = RequestVote(self.term, self.id, self.last_index, self.last_term())
+        for p in self.peers:
+            out.append(Send(p, msg))
+        self._check_won(out)
+
+    def _on_request_vote(self, src: int, msg: RequestVote) -> list[Output]:
+        out: list[Output] = []
+        self._bump_term(msg.term, out)
+        my_last_term = self.last_term()
+        grant = (
+            msg.term == self.term
+            and self.role == FOLLOWER
+            and self.vote in (None, msg.candidate)
+            and not self.repairing
+            and not self.vote_untrusted
+            and (msg.last_term, msg.last_index) >= (my_last_term, self.last_index)
+        )
+        if grant:
+            self.vote = msg.candidate
+            self._persist_vote(out)  # persisted (and synced, per knob) before the reply
+            out.append(self._election_timer())
+        out.append(Send(src, VoteReply(self.term, grant, self.last_index == 0)))
+        return out
+
+    def _on_vote_reply(self, src: int, msg: VoteReply) -> list[Output]:
+        out: list[Output] = []
+        self._bump_term(msg.term, out)
+        if self.role == CANDIDATE and msg.term == self.term and msg.granted:
+            self.votes[src] = msg.empty
+            self._check_won(out)
+        return out
+
+    def _check_won(self, out: list[Output]) -> None:
+        votes = self.votes
+        if self._ignore_empty:
+            # NATS (§5): empty-log votes do not count, unless every peer voted yes.
+            counted = 1 + sum(1 for empty in votes.values() if not empty)
+            won = counted >= self.quorum or len(votes) == len(self.peers)
+        else:
+            won = 1 + len(votes) >= self.quorum
+        if won:
+            self._become_leader(out)
+
+    def _log_runs(self) -> tuple[tuple[int, int, int], ...]:
+        runs: list[list[int]] = []
+        index = self.base
+        for t in self.terms:
+            index += 1
+            if runs and runs[-1][0] == t:
+                runs[-1][2] = index
+            else:
+                runs.append([t, index, index])
+        return tuple((t, a, b) for t, a, b in runs)
+
+    def _become_leader(self, out: list[Output]) -> None:
+        self.role = LEADER
+        self.leader = self.id
+        out.append(
+            Observe("leader", {"term": self.term, "log": self._log_runs(),
+                               "snapshot": self.base})
+        )
+        out.append(CancelTimer(ELECTION))
+        nxt = self.last_index + 1
+        self.next_idx = {p: nxt for p in self.peers}
+        self.match = {p: 0 for p in self.peers}
+        self.waiting = {}
+        self.held = []
+        # A no-op of the new term lets the safe rule commit what earlier terms left.
+        self._append([(self.term, None)], out, self._leader_sync)
+        for p in self.peers:
+            self._send_append(p, out)
+        out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
+        self._advance_commit(out)
+
+    # ------------------------------------------------------------------ replication
+
+    def _send_append(self, peer: int, out: list[Output]) -> None:
+        """Send what ``peer`` lacks from ``next_idx`` on (optimistically advancing it),
+        or the snapshot when that part of the log is compacted."""
+        ni = self.next_idx[peer]
+        base = self.base
+        if ni <= base:
+            values = tuple(self.stream[: self.snap_seq])
+            out.append(Send(peer, InstallSnapshot(self.term, self.id, base, self.base_term,
+                                                  values)))
+            self.next_idx[peer] = base + 1
+            return
+        last = self.last_index
+        end = min(last, ni + MAX_BATCH - 1)
+        k0, k1 = ni - base - 1, end - base
+        entries = tuple(zip(self.terms[k0:k1], self.values[k0:k1], strict=True))
+        prev = ni - 1
+        prev_term = self.terms[prev - base - 1] if prev > base else self.base_term
+        out.append(Send(peer, AppendEntries(self.term, self.id, prev, prev_term, entries,
+                                            self.commit)))
+        self.next_idx[peer] = ni + len(entries)
+
+    def _accept_leader(self, term: int, leader: int, out: list[Output]) -> None:
+        self._bump_term(term, out)
+        if self.role != FOLLOWER:
+            self._become_follower(out)
+        else:
+            out.append(self._election_timer())
+        self.leader = leader
+        if self.vote_untrusted:
+            # The lost vote file might have promised this term to someone else; siding
+            # with the leader that exists is the only vote that cannot elect a second one.
+            self.vote = leader
+            self._persist_vote(out)
+            self.vote_untrusted = False
+
+    def _on_append(self, src: int, msg: AppendEntries) -> list[Output]:
+        out: list[Output] = []
+        if msg.term < self.term:
+            out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
+            return out
+        self._accept_leader(msg.term, msg.leader, out)
+        prev, entries = msg.prev_index, msg.entries
+        if prev > self.last_index:
+            out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
+            return out
+        if prev < self.base:  # the part up to our snapshot is committed: it matches
+            entries = entries[self.base - prev :]
+            prev = self.base
+        elif self.term_at(prev) != msg.prev_term:
+            bad = self.term_at(prev)
+            hint = prev - 1
+            while hint > max(self.base, self.commit) and self.term_at(hint) == bad:
+                hint -= 1
+            out.append(Send(src, AppendReply(self.term, False, 0, hint)))
+            return out
+        # Skip what we already hold; cut at the first conflict; append the rest.
+        index, k = prev + 1, 0
+        last = self.last_index
+        while k < len(entries) and index + k <= last:
+            if self.term_at(index + k) != entries[k][0]:
+                self._truncate_from(index + k, out)
+                break
+            k += 1
+        if k < len(entries):
+            self._append(entries[k:], out, self._follower_sync)
+        match = max(msg.prev_index + len(msg.entries), self.base)
+        if self._follower_sync and self.durable < match and self.dirty:
+            self._sync(out)
+        new_commit = min(msg.commit, match)
+        if new_commit > self.commit:
+            self._commit_to(new_commit, out)
+        if self.repairing:
+            self._check_repaired(msg.term, msg.commit)
+        out.append(Send(src, AppendReply(self.term, True, match, 0)))
+        return out
+
+    def _check_repaired(self, leader_term: int, leader_commit: int) -> None:
+        """PAR: the damaged suffix is re-fetched once we hold everything the leader has
+        committed *and* the leader has committed an entry of its own term: every entry
+        committed before that term is at or below that index."""
+        if (
+            self.last_index >= leader_commit
+            and self.commit >= leader_commit
+            and self.term_at(leader_commit) == leader_term
+        ):
+            self.repairing = False
+            self.repair_target = 0
+
+    def _on_install_snapshot(self, src: int, msg: InstallSnapshot) -> list[Output]:
+        out: list[Output] = []
+        if msg.term < self.term:
+            out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
+            return out
+        self._accept_leader(msg.term, msg.leader, out)
+        index = msg.index
+        if index > self.commit:
+            keep_suffix = self.term_at(index) == msg.snap_term
+            self._write_snapshot(msg.snap_term, index, msg.values, out)
+            if keep_suffix:
+                self._compact_to(index, out)
+            else:
+                while self.blocks:
+                    self._drop_block(out)
+                self.terms, self.values, self.locs = [], [], []
+            self.base, self.base_term = index, msg.snap_term
+            self.stream = list(msg.values)
+            self.snap_seq = len(self.stream)
+            self.seq_of = {v: i + 1 for i, v in enumerate(self.stream)}
+            self.index_of = {
+                v: self.base + 1 + k for k, v in enumerate(self.values) if v is not None
+            }
+            self.commit = self.applied = index
+            self.durable = max(self.durable, index) if keep_suffix else index
+            out.append(Observe("install-snapshot", {"index": index, "seq": self.snap_seq}))
+        if self.repairing:
+            self._check_repaired(msg.term, index)
+        out.append(Send(src, AppendReply(self.term, True, index, 0)))
+        return out
+
+    def _on_append_reply(self, src: int, msg: AppendReply) -> list[Output]:
+        out: list[Output] = []
+        self._bump_term(msg.term, out)
+        if self.role != LEADER or msg.term != self.term or src not in self.match:
+            return out
+        if msg.success:
+            if msg.match > self.match[src]:
+                self.match[src] = msg.match
+                self._advance_commit(out)
+            if self.next_idx[src] <= msg.match:
+                self.next_idx[src] = msg.match + 1
+            if self.next_idx[src] <= self.last_index and self.role == LEADER:
+                self._send_append(src, out)
+        else:
+            if msg.hint < self.match[src]:
+                self.match[src] = msg.hint  # the follower lost entries it had acked
+            self.next_idx[src] = max(self.match[src] + 1, min(msg.hint + 1, self.last_index + 1))
+            self._send_append(src, out)
+        return out
+
+    # ------------------------------------------------------------------ clients
+
+    def _on_client(self, req: ClientRequest) -> list[Output]:
+        op = req.op
+        if not self.booted:
+            return [ClientReply(req.client, req.req_id, Refused("not ready", None))]
+        if type(op) is Publish:
+            return self._on_publish(req, op.value)
+        stream = self.stream
+        start = max(op.from_seq, 1)
+        stop = min(len(stream), start + max(op.limit, 1) - 1)
+        entries = tuple((s, stream[s - 1]) for s in range(start, stop + 1))
+        return [ClientReply(req.client, req.req_id, ReadOk(entries, len(stream)))]
+
+    def _on_publish(self, req: ClientRequest, value: str) -> list[Output]:
+        if self.role != LEADER:
+            return [ClientReply(req.client, req.req_id, Refused("not leader", self.leader))]
+        out: list[Output] = []
+        seq = self.seq_of.get(value)
+        if seq is not None:  # a retry of an applied value: answer with its sequence
+            out.append(ClientReply(req.client, req.req_id, PublishOk(seq)))
+            return out
+        index = self.index_of.get(value)
+        if index is not None:  # a retry of a pending value: wait for the first copy
+            self.waiting.setdefault(index, []).append((req.client, req.req_id))
+            return out
+        self._append([(self.term, value)], out, self._leader_sync)
+        self.waiting[self.last_index] = [(req.client, req.req_id)]
+        for p in self.peers:
+            self._send_append(p, out)
+        self._advance_commit(out)
+        return out
+
+
+_HANDLERS: dict[type, Any] = {
+    AppendEntries: RaftNode._on_append,
+    AppendReply: RaftNode._on_append_reply,
+    RequestVote: RaftNode._on_request_vote,
+    VoteReply: RaftNode._on_vote_reply,
+    InstallSnapshot: RaftNode._on_install_snapshot,
+}
