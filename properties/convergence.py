@@ -55,7 +55,10 @@ class ConvergesAfterHeal:
         if broken:
             reasons.append(f"the reads of {plural(len(broken), 'node')} were incomplete or failed")
         if missing:
-            reasons.append(f"{plural(len(missing), 'node')} lack acked values")
+            reasons.append(
+                f"{plural(len(missing), 'node')} {'lacks' if len(missing) == 1 else 'lack'} "
+                "acked values"
+            )
         summary = (
             f"Expected, within the {fmt_time(budget)} after every fault healed "
             f"({at(history.heal_time)}), a leader and every acked value readable from every "

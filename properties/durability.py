@@ -110,17 +110,20 @@ def _split_by_process(
     """Lost values per publisher: before its first read value (prefix), after its last
     (postfix), or between (middle). A publisher with nothing read lost a whole tail:
     everything counts as postfix."""
-    by_process: dict[int, list[str]] = {}
-    for value in order:
-        by_process.setdefault(_process_of(value, invokes, acks), []).append(value)
+    read_span: dict[int, tuple[int, int]] = {}  # process -> first, last read position
+    for value, pos in order.items():
+        if value in served:
+            process = _process_of(value, invokes, acks)
+            first, last = read_span.get(process, (pos, pos))
+            read_span[process] = (min(first, pos), max(last, pos))
     split: dict[str, dict[str, list[str]]] = {}
     for value in lost:
         process = _process_of(value, invokes, acks)
-        read_positions = [order[v] for v in by_process[process] if v in served]
+        span = read_span.get(process)
         pos = order[value]
-        if not read_positions or pos > max(read_positions):
+        if span is None or pos > span[1]:
             where = "postfix"
-        elif pos < min(read_positions):
+        elif pos < span[0]:
             where = "prefix"
         else:
             where = "middle"

@@ -20,6 +20,10 @@ from ackcheck.properties.facts import int_field, observations, term_runs
 from ackcheck.properties.violation import MAX_DETAILS, Violation, at, capped
 from ackcheck.schedule import node_name
 
+# A leader missing a long committed prefix would yield one record per entry; a trace file
+# needs the first few to show the failure, and the total to size it.
+MAX_RECORDS = 100
+
 
 @attrs.frozen
 class _Committed:
@@ -62,6 +66,7 @@ class LeaderCompleteness:
         leaders = _leaders(history)
         found: list[dict[str, Any]] = []
         lines: list[str] = []
+        total = 0
         for leader in leaders:
             for entry in committed:
                 if entry.seen.time >= leader.obs.time or entry.term >= leader.term:
@@ -70,6 +75,9 @@ class LeaderCompleteness:
                     continue
                 has = leader.term_at(entry.index)
                 if has == entry.term:
+                    continue
+                total += 1
+                if total > MAX_RECORDS:
                     continue
                 found.append(
                     {
@@ -85,17 +93,19 @@ class LeaderCompleteness:
                     }
                 )
                 lines.append(_describe(entry, leader, has))
-        if not found:
+        if not total:
             return None
         first = found[0]
         summary = (
             "Expected every committed entry in the log of every later leader; "
             f"{node_name(first['leader'])} became leader of term {first['leader_term']} "
             f"without index {first['index']} (term {first['term']}, {first['value']!r}), "
-            f"committed earlier ({len(found)} such gap(s) in all)."
+            f"committed earlier ({total} such gap(s) in all)."
         )
-        details = tuple(capped(lines, MAX_DETAILS, "missing entries"))
-        return Violation(self.name, summary, details, {"missing": found})
+        details = capped(lines, MAX_DETAILS, "missing entries")
+        if total > len(lines):
+            details[-1] = f"... and {total - MAX_DETAILS} more missing entries"
+        return Violation(self.name, summary, tuple(details), {"missing": found, "total": total})
 
 
 def _committed(history: History) -> list[_Committed]:

@@ -49,3 +49,18 @@ def test_write_acked_before_another_was_sent_but_served_after_it_fails() -> None
         "c1-1 sent at 0.200s, served at seq 1",
     )
     assert v.data == {"node": 1, "acked_first": "c0-1", "served_first": "c1-1"}
+
+
+def test_docs_show_real_ack_implies_durable_output() -> None:
+    b = HistoryBuilder()
+    b.publish(0, "c0-1", 0, at=100_000, seq=1).publish(0, "c0-2", 0, at=110_000, seq=2)
+    b.publish(1, "c1-1", 1, at=120_000, seq=3)
+    for n in range(3):
+        durable = ("c0-1", "c1-1") if n == 0 else ()
+        cached = ("c0-2",) if n in (1, 2) else ()
+        b.resident(n, at=500_000, cause="power-failure [n1,n2]", durable=durable, cached=cached)
+    b.lose(1, ("c0-2",), at=500_000, cause="power-failure")
+    for n in range(3):
+        b.read(n, ["c0-1", "c1-1"])
+    [v] = check(b.build())
+    assert v.text() in DOCS.read_text()

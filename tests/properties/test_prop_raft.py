@@ -179,3 +179,16 @@ def test_value_at_different_sequences_on_different_nodes_fails() -> None:
     b = HistoryBuilder(2).read(0, [(3, "x")]).read(1, [(4, "x")])
     v = REGISTRY["no-duplicates"].check(b.build())
     assert v is not None and v.details == ("x read at seq 3 on n0; seq 4 on n1",)
+
+
+def test_many_gaps_are_counted_but_records_capped() -> None:
+    b = HistoryBuilder()
+    for i in range(1, 151):
+        b.observe(0, "commit", at=100, index=i, term=1, value=f"v{i}")
+    b.observe(1, "leader", at=200, term=2, log=(), snapshot=0)
+    v = REGISTRY["leader-completeness"].check(b.build())
+    assert v is not None
+    assert v.data["total"] == 150 and len(v.data["missing"]) == 100
+    assert "(150 such gap(s) in all)" in v.summary
+    assert v.details[-1] == "... and 138 more missing entries"
+    assert len(v.details) == 13
