@@ -1,1 +1,32 @@
-"""placeholder"""
+"""Counterexample traces: the file people attach to bug reports, rerun and learn from.
+
+The only place in ackcheck that serialises. A :class:`Trace` holds a run's config,
+schedule, history, recorded events, verdict and digest; :func:`save_trace` writes it
+byte-stably, :func:`load_trace` reads and validates it against ``trace.schema.json``,
+:func:`render` turns it into text, markdown, mermaid, svg, html, edn or shiviz.
+"""
+
+from __future__ import annotations
+
+from ackcheck.traces.codec import schedule_from_dict, schedule_to_dict
+from ackcheck.traces.render import FORMATS, render
+from ackcheck.traces.store import load_trace, save_trace
+from ackcheck.traces.trace import (
+    FORMAT_VERSION,
+    Trace,
+    TraceViolation,
+    make_trace,
+)
+
+__all__ = [
+    "FORMATS",
+    "FORMAT_VERSION",
+    "Trace",
+    "TraceViolation",
+    "load_trace",
+    "make_trace",
+    "render",
+    "save_trace",
+    "schedule_from_dict",
+    "schedule_to_dict",
+]

@@ -1,0 +1,161 @@
+"""Rerunning a trace in the simulator: does the digest match, does the violation come back?
+
+A replay is how a fixed bug shows (the violation no longer reproduces) and how a reader
+convinces themself a trace is real (same digest). ``--set`` reruns the same schedule
+under a changed config, where a different digest is expected and said so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ackcheck.errors import ConfigError, TraceError
+from ackcheck.traces.trace import Trace
+
+EXIT_GONE, EXIT_REPRODUCES = 0, 1
+
+
+@attrs.frozen
+class ReplayReport:
+    recorded_digest: str
+    digest: str
+    config_changed: bool
+    expected: str | None  # the recorded violation's property, None if the run held
+    violations: tuple[Any, ...]  # ackcheck.properties.Violation of the replay
+
+    @property
+    def digest_matches(self) -> bool:
+        return self.digest == self.recorded_digest
+
+    @property
+    def reproduces(self) -> bool:
+        """The recorded violation's property is violated again (for a trace of a run that
+        held: any property is violated now)."""
+        if self.expected is None:
+            return bool(self.violations)
+        return any(v.property == self.expected for v in self.violations)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_REPRODUCES if self.reproduces else EXIT_GONE
+
+    def lines(self) -> list[str]:
+        if self.digest_matches:
+            digest = f"digest matches ({self.digest[:16]})"
+        elif self.config_changed:
+            digest = f"digest differs (config changed): {self.digest[:16]}"
+        else:
+            digest = (
+                f"digest MISMATCH: recorded {self.recorded_digest[:16]}, "
+                f"replayed {self.digest[:16]} (the simulator or node changed)"
+            )
+        out = [digest]
+        if self.reproduces:
+            hit = next(
+                (v for v in self.violations if v.property == self.expected), self.violations[0]
+            )
+            out.append(f"violation reproduces: {hit.property}: {hit.summary}")
+        elif self.expected is not None:
+            out.append(f"violation no longer reproduces: {self.expected} holds")
+        else:
+            out.append("no property violated, as recorded")
+        others = [v for v in self.violations if v.property != self.expected]
+        if others and self.expected is not None:
+            out.append("also violated: " + ", ".join(sorted({v.property for v in others})))
+        return out
+
+
+def _parse_scalar(text: str, like: Any, knob: str) -> Any:
+    """``text`` as the type of the value it replaces (for configs the model cannot parse)."""
+    low = text.strip().lower()
+    if isinstance(like, bool):
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        raise ConfigError(f"--set {knob}={text}: expected true or false")
+    if low in ("none", "null") and (like is None or not isinstance(like, int | float)):
+        return None
+    if isinstance(like, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"--set {knob}={text}: expected an integer") from None
+    if isinstance(like, float):
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"--set {knob}={text}: expected a number") from None
+    if like is None:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def split_override(item: str) -> tuple[str, str]:
+    knob, sep, value = item.partition("=")
+    if not sep or not knob.strip():
+        raise ConfigError(f"--set expects KNOB=VALUE, got {item!r}")
+    return knob.strip().replace("-", "_"), value
+
+
+def apply_overrides(config: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """A new config dict with ``knob=value`` overrides, each value read as the type of the
+    value it replaces. Unknown knobs are a :class:`ConfigError` naming the known ones."""
+    out = dict(config)
+    for item in overrides:
+        knob, value = split_override(item)
+        if knob not in out:
+            raise ConfigError(f"unknown knob {knob!r}; known: {', '.join(sorted(out))}")
+        out[knob] = _parse_scalar(value, out[knob], knob)
+    return out
+
+
+def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict[str, Any]]:
+    """The config object ``run_once`` needs (a ``RaftConfig`` for the built-in node, the
+    plain dict otherwise) and its dict form, with ``overrides`` applied.
+
+    For the built-in node each ``knob=value`` is parsed by the model's own
+    ``parse_knob`` (as ``explore --set`` does) and laid over the trace's *full* config,
+    not over its preset, so only the named knobs change."""
+    if trace.node != "raft":
+        d = apply_overrides(trace.config, overrides)
+        return d, d
+    from ackcheck.model import RaftConfig, parse_knob
+
+    try:
+        base = RaftConfig(**trace.config)
+    except (TypeError, ValueError) as exc:
+        raise TraceError(f"the trace's config does not fit this ackcheck's model: {exc}") from None
+    changes = {}
+    for item in overrides:
+        knob, value = split_override(item)
+        changes[knob] = parse_knob(knob, value)
+    config = attrs.evolve(base, **changes) if changes else base
+    return config, dict(attrs.asdict(config))
+
+
+def replay_in_sim(trace: Trace, overrides: Sequence[str] = ()) -> ReplayReport:
+    """Rerun ``trace``'s schedule (with ``overrides`` laid over its config) and compare."""
+    from ackcheck.runner import run_once
+
+    config, as_dict = build_config(trace, overrides)
+    outcome = run_once(
+        config,
+        trace.schedule,
+        node=trace.node,
+        properties=None if trace.properties is None else list(trace.properties),
+    )
+    return ReplayReport(
+        recorded_digest=trace.digest,
+        digest=outcome.digest,
+        config_changed=as_dict != dict(trace.config),
+        expected=None if trace.violation is None else trace.violation.property,
+        violations=tuple(outcome.violations),
+    )

@@ -1,0 +1,251 @@
+"""Reading and writing trace files: byte-stable JSON (optionally gzipped), schema-checked.
+
+The same run must give the same file byte for byte, so that a trace can be diffed,
+hashed and committed: keys are sorted, separators fixed, no wall-clock time is written
+and gzip's header carries neither a name nor an mtime.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import gzip
+import json
+import zlib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from ackcheck.errors import TraceError
+from ackcheck.traces.codec import (
+    events_to_list,
+    history_from_dict,
+    history_to_dict,
+    schedule_from_dict,
+    schedule_to_dict,
+    to_json,
+)
+from ackcheck.traces.trace import (
+    FORMAT,
+    FORMAT_MAJOR,
+    FORMAT_MINOR,
+    FORMAT_VERSION,
+    Trace,
+    TraceViolation,
+)
+
+GZIP_MAGIC = b"\x1f\x8b"
+SCHEMA_FILE = "trace.schema.json"
+
+
+def trace_to_dict(trace: Trace) -> dict[str, Any]:
+    v = trace.violation
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "ackcheck_version": trace.ackcheck_version,
+        "preset": trace.preset,
+        "overrides": list(trace.overrides),
+        "config": to_json(trace.config),
+        "node": trace.node,
+        "schedule": schedule_to_dict(trace.schedule),
+        "properties": None if trace.properties is None else list(trace.properties),
+        "violation": None
+        if v is None
+        else {
+            "property": v.property,
+            "summary": v.summary,
+            "details": list(v.details),
+            "data": to_json(v.data),
+        },
+        "history": history_to_dict(trace.history),
+        "events": events_to_list(trace.history.events),
+        "digest": trace.digest,
+    }
+
+
+def dumps(trace: Trace) -> bytes:
+    """The canonical bytes of a trace (uncompressed)."""
+    try:
+        text = json.dumps(
+            trace_to_dict(trace),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+            allow_nan=False,
+        )
+    except ValueError as exc:  # pragma: no cover - to_json already replaced NaN
+        raise TraceError(f"cannot serialise trace: {exc}") from None
+    return text.encode("ascii") + b"\n"
+
+
+def save_trace(trace: Trace, path: str | Path) -> Path:
+    """Write ``trace`` to ``path`` (gzipped when it ends in ``.gz``); returns the path."""
+    path = Path(path)
+    data = dumps(trace)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+# ------------------------------------------------------------------------- reading
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The published JSON Schema (``traces/trace.schema.json``, shipped as package data)."""
+    text = resources.files("ackcheck.traces").joinpath(SCHEMA_FILE).read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _lenient(node: Any) -> Any:
+    """The schema with every 'no unknown fields' rule dropped, for newer minor versions."""
+    if isinstance(node, dict):
+        return {
+            k: _lenient(v)
+            for k, v in node.items()
+            if not (k in ("additionalProperties", "unevaluatedProperties") and v is False)
+        }
+    if isinstance(node, list):
+        return [_lenient(v) for v in node]
+    return node
+
+
+@functools.cache
+def _validator(strict: bool) -> jsonschema.protocols.Validator:
+    s = schema() if strict else _lenient(copy.deepcopy(schema()))
+    cls = jsonschema.validators.validator_for(s)
+    return cls(s)  # type: ignore[no-any-return]
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) if not isinstance(p, int) else f"[{p}]" for p in error.absolute_path]
+    out = ""
+    for p in parts:
+        out += p if p.startswith("[") or not out else "." + p
+    return out or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    best = jsonschema.exceptions.best_match([error])
+    message = best.message
+    if best.validator in ("type", "enum", "const", "pattern", "minimum", "maximum"):
+        rule = f"{best.validator} {_short(best.validator_value)}"
+        message = f"{_short(best.instance)} is not valid ({rule})"
+    return f"field {_where(best)}: {message}".replace("\n", " ")
+
+
+def _check_version(doc: Mapping[str, Any]) -> bool:
+    """Refuses a newer major version; returns True if the file is a newer minor version."""
+    version = doc.get("version")
+    if not isinstance(version, str):
+        raise TraceError("field version: missing or not a string like '1.0'")
+    major_s, sep, minor_s = version.partition(".")
+    if not (sep and major_s.isdigit() and minor_s.isdigit()):
+        raise TraceError(f"field version: {version!r} is not 'major.minor'")
+    major, minor = int(major_s), int(minor_s)
+    if major > FORMAT_MAJOR:
+        raise TraceError(
+            f"trace format {version} is newer than this ackcheck reads "
+            f"({FORMAT_MAJOR}.x); upgrade ackcheck"
+        )
+    if major < FORMAT_MAJOR:
+        raise TraceError(
+            f"trace format {version} is older than this ackcheck reads ({FORMAT_MAJOR}.x)"
+        )
+    return minor > FORMAT_MINOR
+
+
+def _check_preset(name: str | None) -> None:
+    if name is None:
+        return
+    try:
+        from ackcheck.model import PRESETS
+    except ImportError:  # the model package is not there: nothing to check against
+        return
+    if name not in PRESETS:
+        known = ", ".join(sorted(PRESETS))
+        raise TraceError(f"unknown preset {name!r}; known: {known}")
+
+
+def decode(doc: Any) -> Trace:
+    """A parsed JSON document to a :class:`Trace`, checking format, version and schema."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise TraceError(f"not an ackcheck trace (field format must be {FORMAT!r})")
+    newer_minor = _check_version(doc)
+    error = next(iter(_validator(not newer_minor).iter_errors(doc)), None)
+    if error is not None:
+        raise TraceError(_schema_message(error))
+    _check_preset(doc["preset"])
+    v = doc["violation"]
+    history = history_from_dict(doc["history"], doc["events"])
+    schedule = schedule_from_dict(doc["schedule"])
+    if history.nodes != schedule.nodes:
+        raise TraceError(
+            f"history has {history.nodes} nodes but the schedule has {schedule.nodes}"
+        )
+    return Trace(
+        preset=doc["preset"],
+        overrides=tuple(doc["overrides"]),
+        config=dict(doc["config"]),
+        node=doc["node"],
+        schedule=schedule,
+        properties=None if doc["properties"] is None else tuple(doc["properties"]),
+        violation=None
+        if v is None
+        else TraceViolation(
+            property=v["property"],
+            summary=v["summary"],
+            details=tuple(v["details"]),
+            data=v["data"],
+        ),
+        history=history,
+        digest=doc["digest"],
+        ackcheck_version=doc["ackcheck_version"],
+        version=doc["version"],
+    )
+
+
+def loads(data: bytes) -> Trace:
+    """Parse trace bytes (plain or gzipped)."""
+    if data[:2] == GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise TraceError(f"truncated or corrupt gzip file ({exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TraceError(f"not JSON: not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise TraceError("not JSON this reader accepts: nested too deeply") from None
+    return decode(doc)
+
+
+def load_trace(path: str | Path) -> Trace:
+    """Read and validate a trace file; every failure is a one-line :class:`TraceError`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TraceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return loads(data)
+    except TraceError as exc:
+        raise TraceError(f"{path}: {exc}") from None
