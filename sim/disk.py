@@ -25,7 +25,7 @@ TagRange = list  # [start, end, tag]
 class SimFile:
     """One file: durable bytes, the cached image, their tags and unreadable ranges."""
 
-    __slots__ = ("bad", "cached", "ctags", "dirty", "dtags", "durable", "name")
+    __slots__ = ("bad", "cached", "ctags", "cut_cause", "dirty", "dtags", "durable", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -35,6 +35,9 @@ class SimFile:
         self.ctags: list[TagRange] = []
         self.dirty = False  # cached image differs from durable bytes
         self.bad: list[tuple[int, int]] = []  # latent sector errors, [start, end)
+        # why tagged bytes left the cached image since the last fsync: the cause of the
+        # loss an fsync then makes final by dropping the durable copy
+        self.cut_cause = "overwrite"
 
 
 def _subtract(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
@@ -64,6 +67,7 @@ class SimDisk:
         self.node = node
         self.files: dict[str, SimFile] = {}
         self.recovering = False
+        self.last_aimed = 0
         self.lost: list[tuple[str, tuple[str, ...], str]] = []
         self._cref: dict[str, int] = {}
         self._dref: dict[str, int] = {}
@@ -134,11 +138,12 @@ class SimDisk:
 
     def write(self, name: str, data: bytes, offset: int | None, tags: tuple[str, ...]) -> int:
         """Write into the page cache; returns where the bytes landed (a misdirected
-        write lands elsewhere)."""
+        write lands elsewhere; ``last_aimed`` keeps where it was aimed)."""
         f = self._open(name)
         cached = f.cached
         size = len(cached)
         pos = size if offset is None else offset
+        self.last_aimed = pos
         cause = "overwrite"
         distance = self._misdirect.pop(name, 0) if self._misdirect else 0
         if distance:
@@ -155,6 +160,7 @@ class SimDisk:
                 (hit if r[0] < end and r[1] > pos else keep).append(r)
             if hit:
                 f.ctags = keep
+                f.cut_cause = cause
                 gone: list[str] = []
                 self._decr(self._cref, hit, gone)
                 self._report(name, gone, cause)
@@ -179,9 +185,10 @@ class SimDisk:
                 if len(keep) != len(f.ctags):
                     cut = [r for r in f.ctags if r[1] > size]
                     f.ctags = keep
+                    f.cut_cause = self._cause("truncate")
                     gone: list[str] = []
                     self._decr(self._cref, cut, gone)
-                    self._report(name, gone, self._cause("truncate"))
+                    self._report(name, gone, f.cut_cause)
         elif size > len(cached):
             cached.extend(bytes(size - len(cached)))
         f.dirty = True
@@ -199,7 +206,8 @@ class SimDisk:
             old, f.dtags = f.dtags, new
             gone: list[str] = []
             self._decr(self._dref, old, gone)
-            self._report(name, gone, "overwrite")
+            self._report(name, gone, f.cut_cause)
+        f.cut_cause = "overwrite"
 
     def delete(self, name: str) -> bool:
         f = self.files.pop(name, None)

@@ -76,7 +76,7 @@ class NodeSlot:
     """The simulator's view of one node: its process (if up), timers, inbox and disk."""
 
     __slots__ = (
-        "actor", "disk", "expired", "halted", "id", "inbox", "life", "node", "rng",
+        "actor", "disk", "downs", "expired", "halted", "id", "inbox", "life", "node", "rng",
         "status", "timer_seq", "timers",
     )
 
@@ -88,7 +88,8 @@ class NodeSlot:
         self.node: Node | None = None
         self.status = DOWN
         self.halted = False
-        self.life = 0  # incremented by every start: stale timers and messages are ignored
+        self.life = 0  # incremented by every start: stale timers are ignored
+        self.downs = 0  # incremented by every stop: messages sent before it are dropped
         self.timers: dict[str, int] = {}
         self.timer_seq = 0
         self.inbox: list[tuple[Any, ...]] = []  # inputs that arrived while paused
@@ -211,6 +212,7 @@ class Simulator:
         """The process is gone: its object, timers and queued inputs with it."""
         slot.node = None
         slot.status = DOWN
+        slot.downs += 1
         slot.timers = {}
         slot.expired = []
         for item in slot.inbox:
@@ -259,9 +261,9 @@ class Simulator:
         if not times:
             self._record_drop(slot.id, dst, msg_id, "loss")
             return
-        target_life = self.slots[dst].life
+        target_downs = self.slots[dst].downs
         for t in times:
-            self.loop.at(t, self._deliver, slot.id, dst, msg, msg_id, lam, target_life)
+            self.loop.at(t, self._deliver, slot.id, dst, msg, msg_id, lam, target_downs)
 
     def _out_set_timer(self, slot: NodeSlot, out: SetTimer) -> None:
         delay = out.delay
@@ -299,8 +301,8 @@ class Simulator:
         info: dict[str, Any] = {"file": out.file, "offset": landed, "len": len(data)}
         if out.tags:
             info["tags"] = list(out.tags)
-        if out.offset is not None and landed != out.offset:
-            info["aimed"] = out.offset
+        if landed != slot.disk.last_aimed:
+            info["aimed"] = slot.disk.last_aimed
         self._disk_event(slot, "write", info)
 
     def _out_truncate(self, slot: NodeSlot, out: Truncate) -> None:
@@ -352,13 +354,13 @@ class Simulator:
                              {"from": src_name, "to": f"n{dst}", "msg_id": msg_id,
                               "reason": reason})
 
-    def _deliver(self, src: int, dst: int, msg: Any, msg_id: int, lam: int, life: int) -> None:
+    def _deliver(self, src: int, dst: int, msg: Any, msg_id: int, lam: int, downs: int) -> None:
         slot = self.slots[dst]
         if not self.network.connected(src, dst):
             self._record_drop(src, dst, msg_id, "partition")
         elif slot.status == DOWN:
             self._record_drop(src, dst, msg_id, "node down")
-        elif slot.life != life:
+        elif slot.downs != downs:
             self._record_drop(src, dst, msg_id, "receiver restarted")
         elif slot.status == PAUSED:
             slot.inbox.append(("msg", src, msg, msg_id, lam))
@@ -380,16 +382,16 @@ class Simulator:
         lam = rec.record(now, actor, "send",
                          {"to": f"n{node}", "msg_id": msg_id, "type": type(request.op).__name__,
                           "msg": canonical(request)})
-        life = self.slots[node].life
+        downs = self.slots[node].downs
         for t in self.network.arrivals(now, actor, f"n{node}", lossy=False):
-            self.loop.at(t, self._deliver_request, actor, node, request, msg_id, lam, life)
+            self.loop.at(t, self._deliver_request, actor, node, request, msg_id, lam, downs)
 
     def _deliver_request(self, actor: str, dst: int, request: ClientRequest, msg_id: int,
-                         lam: int, life: int) -> None:
+                         lam: int, downs: int) -> None:
         slot = self.slots[dst]
         if slot.status == DOWN:
             self._record_drop(actor, dst, msg_id, "node down")
-        elif slot.life != life:
+        elif slot.downs != downs:
             self._record_drop(actor, dst, msg_id, "receiver restarted")
         elif slot.status == PAUSED:
             slot.inbox.append(("req", actor, request, msg_id, lam))
