@@ -1,0 +1,323 @@
+"""Carry out a ``Schedule`` on a running :class:`NatsCluster` and record a ``History``.
+
+The order of faults and writes is the schedule's. Times are the model's, scaled by
+``time_scale``; where the model's timing rests on its own timeouts, the driver waits for
+the same *observable* state on the real cluster instead (see ``docs/real-cluster.md``):
+
+* a fault may carry an *ack mark* (acks the model had seen before it): the fault then
+  also waits, bounded, until the real clients have that many acks;
+* a ``Restart`` is followed by waiting until that server is healthy again;
+* the final phase heals, resumes and starts every server, waits until all routes are up,
+  the stream has a leader and every replica is current, then reads every server's copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ackcheck.errors import HarnessError
+from ackcheck.harness.cluster import NatsCluster
+from ackcheck.harness.config import STREAM
+from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node, split_values
+from ackcheck.history import FaultEvent, FinalRead, History
+from ackcheck.schedule import (
+    US_PER_S,
+    BitFlip,
+    Crash,
+    Fault,
+    Heal,
+    LatentSectorError,
+    MisdirectedWrite,
+    Partition,
+    Pause,
+    PowerFailure,
+    Restart,
+    Resume,
+    Schedule,
+    TimedFault,
+    TornWrite,
+)
+from ackcheck.sim.network import partition_graph
+
+_POLL_S = 0.05
+# After recovery, a stream no server has for this long was forgotten (its meta log lost).
+STREAM_GONE_S = 3.0
+
+
+@attrs.frozen
+class RunOptions:
+    """How a schedule is stretched onto real time and real load."""
+
+    time_scale: float = 1.0  # real seconds per model second
+    pipeline: int = 1  # publishes in flight per client
+    ack_marks: Mapping[int, int] = attrs.field(factory=dict)  # fault position -> acks
+    mark_wait_s: float = 5.0  # longest extra wait for an ack mark
+    restart_wait_s: float = 15.0  # longest wait for a restarted server to be healthy
+    settle_s: float = 30.0  # longest final phase (heal .. reads done)
+    interval_s: float | None = None  # overrides the workload's publish interval
+    timeout_s: float | None = None  # overrides the workload's publish timeout
+
+
+def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:
+    """Directed pairs that must not deliver under ``fault`` (the simulator's shapes)."""
+    graph = partition_graph(nodes, fault.shape, fault.nodes)
+    everyone = {(a, b) for a in range(nodes) for b in range(nodes) if a != b}
+    return everyone - set(graph.edges)
+
+
+def apply_fault(cluster: NatsCluster, fault: Fault) -> tuple[bool, str]:
+    """Carry out one fault now; returns (applied, note). Total, like the simulator."""
+    if isinstance(fault, Pause):
+        return cluster.pause(fault.node), ""
+    if isinstance(fault, Resume):
+        return cluster.resume(fault.node), ""
+    if isinstance(fault, Heal):
+        cluster.heal()
+        return True, ""
+    if isinstance(fault, Partition):
+        pairs = blocked_pairs(cluster.size, fault)
+        cluster.set_blocked(pairs)
+        return True, f"{len(pairs)} directed links cut"
+    if isinstance(fault, Restart):
+        return cluster.start_node(fault.node), ""
+    if isinstance(fault, Crash):
+        return cluster.crash(fault.node), "SIGKILL"
+    if isinstance(fault, PowerFailure):
+        # Kill them all first: a coordinated power failure stops every node at once.
+        was_up = [cluster.crash(n) for n in fault.nodes]
+        notes = [f"n{n}: {cluster.power_fail(n)}" for n in fault.nodes]
+        return any(was_up) or bool(fault.nodes), "; ".join(notes)
+    if isinstance(fault, TornWrite):
+        note = cluster.power_fail(fault.node)
+        return True, f"approximated by a power failure of n{fault.node} ({note})"
+    if isinstance(fault, BitFlip | LatentSectorError):
+        killed = cluster.crash(fault.node)
+        if isinstance(fault, BitFlip):
+            mask = bytes([1 << (fault.bit % 8)])
+        else:  # an unreadable range ~ a range whose checksum no longer matches
+            mask = b"\xff" * max(1, fault.length)
+        note = cluster.corrupt(fault.node, fault.target, fault.file_index, fault.offset, mask)
+        prefix = f"n{fault.node} was up: killed first; " if killed else ""
+        if isinstance(fault, LatentSectorError):
+            prefix += "approximated by inverting the range; "
+        return not note.startswith("no "), prefix + note
+    if isinstance(fault, MisdirectedWrite):
+        return False, "misdirected writes cannot be injected into a real server"
+    return False, f"unknown fault {fault.kind}"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def now_us(self) -> int:
+        return int((time.monotonic() - self.t0) * US_PER_S)
+
+    async def until(self, at_us: int, scale: float) -> None:
+        delay = self.t0 + at_us / US_PER_S * scale - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+async def _wait_for(predicate: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(predicate):
+            return True
+        await asyncio.sleep(_POLL_S)
+    return False
+
+
+def _healthy(cluster: NatsCluster, index: int) -> bool:
+    health = cluster.nodes[index].try_http("/healthz?js-enabled-only=true")
+    return bool(health) and health.get("status") == "ok"
+
+
+def stream_settled(cluster: NatsCluster) -> str:
+    """'' when every server sees the same stream leader and all replicas current."""
+    leaders = set()
+    for node in cluster.nodes:
+        detail = cluster.stream_state(node.index, STREAM)
+        if detail is None:
+            return f"{node.name} has no stream yet"
+        info = detail.get("cluster") or {}
+        if not info.get("leader"):
+            return f"{node.name} sees no stream leader"
+        leaders.add(info["leader"])
+        if node.name == info["leader"]:
+            lagging = [r.get("name") for r in info.get("replicas") or [] if not r.get("current")]
+            if lagging:
+                return f"replicas {','.join(map(str, lagging))} not current"
+    if len(leaders) != 1:
+        return f"servers disagree on the stream leader: {sorted(leaders)}"
+    return ""
+
+
+def stream_exists_anywhere(cluster: NatsCluster) -> bool:
+    return any(cluster.stream_state(n.index, STREAM) is not None for n in cluster.nodes)
+
+
+async def _apply_timed(
+    cluster: NatsCluster, faults: Sequence[TimedFault], clock: _Clock, log: OpLog,
+    options: RunOptions, events: list[FaultEvent],
+) -> None:
+    for position, tf in enumerate(faults):
+        await clock.until(tf.at, options.time_scale)
+        mark = options.ack_marks.get(position)
+        note_extra = ""
+        if mark is not None and log.acks() < mark:
+            deadline = time.monotonic() + options.mark_wait_s
+            while log.acks() < mark and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            if log.acks() < mark:
+                note_extra = f"; only {log.acks()} of the model's {mark} acks by then"
+        at = clock.now_us()
+        try:
+            applied, note = apply_fault(cluster, tf.fault)
+        except HarnessError as exc:
+            applied, note = False, f"not carried out: {exc}"
+        if applied and isinstance(tf.fault, Restart):
+            ok = await _wait_for(
+                lambda n=tf.fault.node: _healthy(cluster, n), options.restart_wait_s
+            )
+            if not ok:
+                note += f" (not healthy within {options.restart_wait_s:.0f}s)"
+        events.append(FaultEvent(at, tf.fault, applied, (note + note_extra).strip("; ")))
+
+
+async def drive(cluster: NatsCluster, schedule: Schedule, options: RunOptions) -> History:
+    """Run ``schedule`` on ``cluster`` (already started) and return the real history."""
+    if schedule.nodes != cluster.size:
+        raise HarnessError(
+            f"the schedule has {schedule.nodes} nodes, the cluster {cluster.size}"
+        )
+    await create_stream(cluster.nodes[0].client_url, cluster.size)
+    if not await _wait_for(lambda: not stream_settled(cluster), 20):
+        raise HarnessError(f"stream not ready: {stream_settled(cluster)}")
+    clock = _Clock()
+    log = OpLog(clock.now_us)
+    wl = schedule.workload
+    interval_s = options.interval_s
+    if interval_s is None:
+        interval_s = wl.interval / US_PER_S * options.time_scale
+    timeout_s = options.timeout_s
+    if timeout_s is None:
+        timeout_s = max(wl.timeout / US_PER_S * options.time_scale, 0.5)
+    publishers = [
+        Publisher(
+            c, c % cluster.size, cluster.nodes[c % cluster.size].client_url, values, log,
+            interval_s=interval_s, timeout_s=timeout_s, pipeline=options.pipeline,
+        )
+        for c, values in enumerate(split_values(wl.clients, wl.writes))
+    ]
+    events: list[FaultEvent] = []
+    fault_task = asyncio.ensure_future(
+        _apply_timed(cluster, schedule.sorted_faults(), clock, log, options, events)
+    )
+    await clock.until(wl.start, options.time_scale)
+    pub_tasks = [asyncio.ensure_future(p.run()) for p in publishers]
+    try:
+        await clock.until(schedule.duration, options.time_scale)
+        await fault_task  # faults scheduled late still happen, in order
+        for p in publishers:
+            p.stopped.set()
+        await asyncio.wait(pub_tasks, timeout=timeout_s + 5)
+    finally:
+        for task in [*pub_tasks, fault_task]:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+    for p in publishers:
+        await p.close()
+    _close_dangling(log)
+    heal_time = clock.now_us()
+    final_reads = await final_phase(cluster, options)
+    return History(
+        nodes=cluster.size,
+        ops=tuple(log.ops),
+        faults=tuple(events),
+        final_reads=tuple(final_reads),
+        heal_time=heal_time,
+        end_time=clock.now_us(),
+        source=f"nats-server {cluster.version}",
+    )
+
+
+def _close_dangling(log: OpLog) -> None:
+    """Invokes with no completion (cancelled at the end) complete as ``info``."""
+    open_ops: dict[tuple[int, str | None], int] = {}
+    for op in log.ops:
+        if op.f != "publish":
+            continue
+        key = (op.process, op.value)
+        open_ops[key] = open_ops.get(key, 0) + (1 if op.type == "invoke" else -1)
+    for (process, value), count in sorted(open_ops.items(), key=lambda kv: kv[0][0]):
+        for _ in range(max(0, count)):
+            node = next(o.node for o in log.ops if o.process == process)
+            log.add(process, "info", "publish", value, node)
+
+
+async def final_phase(cluster: NatsCluster, options: RunOptions) -> list[FinalRead]:
+    """Heal, resume, start every server; wait for a settled stream; read each copy."""
+    deadline = time.monotonic() + options.settle_s
+    cluster.heal()
+    for node in cluster.nodes:
+        cluster.resume(node.index)
+        cluster.start_node(node.index)
+    remaining = max(1.0, deadline - time.monotonic())
+    try:
+        await asyncio.to_thread(cluster.wait_ready, remaining)
+    except HarnessError as exc:
+        return [FinalRead(n.index, (), complete=False, error=str(exc)) for n in cluster.nodes]
+    gone = await _wait_settled_or_gone(cluster, deadline)
+    unsettled = "" if gone else await asyncio.to_thread(stream_settled, cluster)
+    if gone or (unsettled and not await asyncio.to_thread(stream_exists_anywhere, cluster)):
+        # Every server forgot the stream: a complete answer, and it holds nothing.
+        return [FinalRead(n.index, (), complete=True) for n in cluster.nodes]
+    budget = max(2.0, deadline - time.monotonic())
+    reads = await asyncio.gather(
+        *[
+            read_node(
+                n.index, n.client_url,
+                lambda i=n.index: cluster.stream_state(i, STREAM), budget,
+            )
+            for n in cluster.nodes
+        ]
+    )
+    if unsettled:
+        reads = [
+            attrs.evolve(r, complete=False, error=r.error or f"stream never settled: {unsettled}")
+            for r in reads
+        ]
+    return list(reads)
+
+
+async def _wait_settled_or_gone(cluster: NatsCluster, deadline: float) -> bool:
+    """Wait until the stream settles (False) or no server has had it for
+    ``STREAM_GONE_S`` seconds with a meta leader elected (True: it is gone)."""
+    missing_since: float | None = None
+    while time.monotonic() < deadline:
+        if not await asyncio.to_thread(stream_settled, cluster):
+            return False
+        if await asyncio.to_thread(stream_exists_anywhere, cluster):
+            missing_since = None
+        elif missing_since is None:
+            missing_since = time.monotonic()
+        elif time.monotonic() - missing_since >= STREAM_GONE_S:
+            return True
+        await asyncio.sleep(_POLL_S * 2)
+    return False
+
+
+def run_on_cluster(
+    cluster: NatsCluster, schedule: Schedule, options: RunOptions | None = None
+) -> History:
+    """Synchronous wrapper: one event loop per run, in the calling (main) thread."""
+    return asyncio.run(drive(cluster, schedule, options or RunOptions()))
