@@ -29,8 +29,11 @@ MAX_RECORDS = 100
 class _Committed:
     index: int
     term: int
-    value: str
-    seen: Observation  # the first commit observation
+    value: str | None  # None for an entry without a client value (a leader's no-op)
+    seen: Observation
+
+    def shown(self) -> str:
+        return "a no-op" if self.value is None else repr(self.value)  # the first commit observation
 
 
 @attrs.frozen
@@ -96,10 +99,11 @@ class LeaderCompleteness:
         if not total:
             return None
         first = found[0]
+        first_shown = "a no-op" if first["value"] is None else repr(first["value"])
         summary = (
             "Expected every committed entry in the log of every later leader; "
             f"{node_name(first['leader'])} became leader of term {first['leader_term']} "
-            f"without index {first['index']} (term {first['term']}, {first['value']!r}), "
+            f"without index {first['index']} (term {first['term']}, {first_shown}), "
             f"committed earlier ({total} such gap(s) in all)."
         )
         details = capped(lines, MAX_DETAILS, "missing entries")
@@ -110,14 +114,15 @@ class LeaderCompleteness:
 
 def _committed(history: History) -> list[_Committed]:
     """Distinct committed (index, term, value), each with its first observation."""
-    out: dict[tuple[int, int, str], _Committed] = {}
+    out: dict[tuple[int, int, str | None], _Committed] = {}
     for obs in observations(history, "commit"):
         index, term = int_field(obs.data, "index"), int_field(obs.data, "term")
         if index is None or term is None:
             continue
-        value = str(obs.data.get("value"))
+        raw = obs.data.get("value")
+        value = None if raw is None else str(raw)
         out.setdefault((index, term, value), _Committed(index, term, value, obs))
-    return sorted(out.values(), key=lambda c: (c.index, c.term, c.value))
+    return sorted(out.values(), key=lambda c: (c.index, c.term, c.value or ""))
 
 
 def _leaders(history: History) -> list[_LeaderLog]:
@@ -139,7 +144,7 @@ def _describe(entry: _Committed, leader: _LeaderLog, has: int | None) -> str:
         else f"has no entry there (log ends at {leader.last_index()}, snapshot {leader.snapshot})"
     )
     return (
-        f"index {entry.index} term {entry.term} {entry.value!r} committed "
+        f"index {entry.index} term {entry.term} {entry.shown()} committed "
         f"(seen by {node_name(entry.seen.node)} {at(entry.seen.time)}); "
         f"{node_name(leader.obs.node)}, leader of term {leader.term} {at(leader.obs.time)}, "
         f"{where}"

@@ -192,3 +192,14 @@ def test_many_gaps_are_counted_but_records_capped() -> None:
     assert "(150 such gap(s) in all)" in v.summary
     assert v.details[-1] == "... and 138 more missing entries"
     assert len(v.details) == 13
+
+
+def test_committed_no_op_entries_are_named_as_such() -> None:
+    b = HistoryBuilder()
+    b.observe(0, "commit", at=100, index=1, term=1, value=None)
+    b.observe(1, "leader", at=200, term=2, log=(), snapshot=0)
+    v = REGISTRY["leader-completeness"].check(b.build())
+    assert v is not None
+    assert "without index 1 (term 1, a no-op)" in v.summary
+    assert v.details[0].startswith("index 1 term 1 a no-op committed")
+    assert v.data["missing"][0]["value"] is None
