@@ -1,0 +1,236 @@
+"""Sans-I/O unit tests of the Raft node: elections, replication, commit, snapshots."""
+
+from __future__ import annotations
+
+import attrs
+from model_fakes import Bench
+
+from ackcheck.model import PRESETS, RaftConfig
+from ackcheck.model.messages import AppendEntries, RequestVote, VoteReply
+from ackcheck.node import (
+    ClientReply,
+    ClientRequest,
+    PublishOk,
+    Read,
+    ReadOk,
+    Receive,
+    Refused,
+    Send,
+    Write,
+)
+
+RAFT = PRESETS["raft"].config
+
+
+def test_boot_on_empty_disk_sets_only_an_election_timer_in_range():
+    b = Bench(RAFT)
+    out = b.boot(0)
+    assert [type(o).__name__ for o in out] == ["SetTimer"]
+    assert RAFT.election_timeout_min <= out[0].delay <= RAFT.election_timeout_max
+    assert b.node(0).role == "follower" and b.node(0).term == 0
+
+
+def test_election_one_leader_with_leader_observation():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(1)
+    assert [b.node(i).role for i in range(3)] == ["follower", "leader", "follower"]
+    leaders = b.kinds("leader")
+    assert leaders == [(1, {"term": 1, "log": (), "snapshot": 0})]
+    # The new leader's no-op is replicated and committed everywhere after a heartbeat.
+    b.heartbeat(1)
+    assert all(b.node(i).commit == 1 for i in range(3))
+    assert b.node(0).state().log == ((1, 1, ""),)
+
+
+def test_vote_is_refused_to_a_candidate_with_a_stale_log_and_twice_in_a_term():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.publish(0, "v1")
+    b.deliver_all()
+    n2 = b.node(2)
+    # A candidate whose log is behind n2's is refused.
+    out = b.step(2, Receive(1, RequestVote(term=5, candidate=1, last_index=0, last_term=0)))
+    reply = [o.msg for o in out if isinstance(o, Send)][-1]
+    assert reply == VoteReply(term=5, granted=False, empty=False)
+    # An up-to-date candidate gets the vote, another one in the same term does not.
+    last = (n2.last_term(), n2.last_index)
+    out = b.step(2, Receive(1, RequestVote(6, 1, last[1], last[0])))
+    assert [o.msg for o in out if isinstance(o, Send)][-1].granted
+    out = b.step(2, Receive(0, RequestVote(6, 0, last[1], last[0])))
+    assert not [o.msg for o in out if isinstance(o, Send)][-1].granted
+
+
+def test_replication_commit_and_ack_with_sequences_skipping_noops():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.publish(0, "a", req_id=1)
+    b.publish(0, "b", req_id=2)
+    assert b.acked() == {}  # nothing is acked before a quorum replied
+    b.deliver_all()
+    assert b.acked() == {1: 1, 2: 2}
+    b.heartbeat(0)
+    for i in range(3):
+        assert b.read(i) == ((1, "a"), (2, "b"))
+    applies = [d for i, d in b.kinds("apply") if i == 1]
+    assert [(d["index"], d["value"], d["seq"]) for d in applies] == [(2, "a", 1), (3, "b", 2)]
+
+
+def test_only_the_leader_accepts_publishes_and_hints_the_leader():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(2)
+    b.heartbeat(2)
+    out = b.publish(0, "x")
+    assert out == [ClientReply(0, 1, Refused("not leader", 2))]
+
+
+def test_retried_publish_is_not_appended_twice():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.publish(0, "a", req_id=1)
+    b.publish(0, "a", req_id=2)  # retry while pending
+    b.deliver_all()
+    b.publish(0, "a", req_id=3)  # retry after commit
+    assert b.acked() == {1: 1, 2: 1, 3: 1}
+    assert b.read(0) == ((1, "a"),)
+
+
+def test_partitioned_follower_catches_up_by_backtracking():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    for k in range(5):
+        b.publish(0, f"v{k}", req_id=k)
+        b.deliver_all(keep=lambda s, d, m: d != 2)  # n2 cut off
+    assert b.read(2) == ()
+    assert b.node(0).next_idx[2] == b.node(0).last_index + 1  # optimistic: sent, lost
+    b.heartbeat(0)  # empty append -> n2 rejects with a hint -> leader resends from there
+    assert [v for _s, v in b.read(2)] == [f"v{k}" for k in range(5)]
+
+
+def test_conflicting_suffix_is_truncated_on_disk():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.heartbeat(0)
+    # n0 appends two entries nobody else sees, then loses leadership.
+    b.publish(0, "lost1")
+    b.publish(0, "lost2")
+    b.queue.clear()
+    b.elect(1)
+    b.publish(1, "kept")
+    b.deliver_all()
+    b.heartbeat(1)
+    b.heartbeat(1)
+    assert [v for _s, v in b.read(0)] == ["kept"]
+    on_disk = b"".join(bytes(f) for f in b.disks[0].cache.values())
+    assert b"lost1" not in on_disk and b"lost2" not in on_disk and b"kept" in on_disk
+    # Restart n0 from its disk: the overwritten entries are gone for good.
+    b.crash(0)
+    b.boot(0)
+    assert [v for _i, _t, v in b.node(0).state().log if v] == ["kept"]
+
+
+def test_snapshot_compacts_the_log_and_install_snapshot_brings_a_lagger_up():
+    cfg = attrs.evolve(RAFT, snapshot_interval=4, block_size=128)
+    b = Bench(cfg, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.crash(2)
+    for k in range(10):
+        b.publish(0, f"v{k}", req_id=k)
+        b.deliver_all()
+    leader = b.node(0)
+    assert leader.base >= 8
+    assert any(name.startswith("snap/snap.") for name in b.disks[0].cache)
+    assert "log/000001.blk" not in b.disks[0].cache  # compacted blocks are deleted
+    b.boot(2)
+    b.fire(0, "heartbeat")
+    b.deliver_all()  # n2 rejects the append; the leader's log no longer reaches back
+    assert b.queue == []
+    b.heartbeat(0)
+    assert [i for i, _d in b.kinds("install-snapshot")] == [2]
+    assert [v for _s, v in b.read(2)] == [f"v{k}" for k in range(10)]
+
+
+def test_recovery_from_disk_after_restart_of_every_node():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    for k in range(3):
+        b.publish(0, f"v{k}", req_id=k)
+        b.deliver_all()
+    for i in range(3):
+        b.crash(i, power=True)
+    b.boot_all()
+    assert all(b.node(i).term == 1 for i in range(3))
+    assert b.node(1).last_index == 4
+    b.elect(2)
+    b.heartbeat(2)
+    for i in range(3):
+        assert [v for _s, v in b.read(i)] == ["v0", "v1", "v2"]
+
+
+def test_reads_answer_from_the_local_stream_in_pages():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    for k in range(5):
+        b.publish(0, f"v{k}", req_id=k)
+    b.deliver_all()
+    out = b.step(0, ClientRequest(3, 7, Read(from_seq=2, limit=2)))
+    assert out == [ClientReply(3, 7, ReadOk(((2, "v1"), (3, "v2")), 5))]
+
+
+def test_state_reports_log_commit_and_role():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.publish(0, "a")
+    b.deliver_all()
+    st = b.node(0).state()
+    assert (st.term, st.role, st.commit_index, st.snapshot_index) == (1, "leader", 2, 0)
+    assert st.log == ((1, 1, ""), (2, 1, "a"))
+
+
+def test_append_entries_writes_one_record_per_value_with_tags():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.heartbeat(0)
+    out = b.step(1, Receive(0, AppendEntries(1, 0, 1, 1, ((1, "p"), (1, "q")), 1)))
+    writes = [o for o in out if isinstance(o, Write)]
+    assert [w.tags for w in writes] == [("p",), ("q",)]
+    assert all(w.file == "log/000001.blk" for w in writes)
+
+
+def test_single_node_cluster_elects_itself_and_commits_alone():
+    b = Bench(RAFT, n=1)
+    b.boot(0)
+    b.fire(0, "election")
+    assert b.node(0).role == "leader"
+    b.publish(0, "solo")
+    assert b.acked() == {1: 1}
+
+
+def test_replicas_limits_the_group_and_others_refuse():
+    cfg = RaftConfig(replicas=3)
+    b = Bench(cfg, n=5)
+    b.boot_all()
+    out = b.publish(4, "x")
+    assert out == [ClientReply(0, 1, Refused("not a replica", None))]
+    b.elect(0)  # wins with 2 of 3
+    assert b.node(0).quorum == 2
+
+
+def test_publish_ok_reply_type():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.publish(0, "z")
+    b.deliver_all()
+    assert [r.result for _i, r in b.replies] == [PublishOk(1)]
