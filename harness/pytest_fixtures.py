@@ -1,0 +1,118 @@
+"""pytest fixtures for real-server tests, so a researcher writes one in a few lines::
+
+    import pytest
+    pytestmark = pytest.mark.nats
+
+    def test_power_failure_loses_acks(nats_cluster, faults):
+        ...  # publish with nats-py to nats_cluster.nodes[0].client_url
+        faults.power_failure(0, 1, 2)
+        faults.restart_all()
+
+Load them with ``pytest_plugins = ["ackcheck.harness.pytest_fixtures"]`` (the ackcheck
+pytest plugin does it for you). Tests using a cluster skip, with the reason, only where
+FUSE is unavailable; a missing binary is downloaded into the cache once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from ackcheck.harness.cluster import NatsCluster
+from ackcheck.harness.driver import apply_fault, blocked_pairs
+from ackcheck.harness.lazyfs import fuse_unavailable_reason
+from ackcheck.schedule import Partition
+
+DEFAULT_VERSION = "2.12.1"
+
+
+def require_fuse() -> None:
+    """Skip the calling test, with the reason, where FUSE can't be mounted."""
+    reason = fuse_unavailable_reason()
+    if reason:
+        pytest.skip(f"FUSE unavailable: {reason}")
+
+
+@pytest.fixture
+def nats_version() -> str:
+    """The nats-server under test: ``$ACKCHECK_NATS_VERSION`` or 2.12.1."""
+    return os.environ.get("ACKCHECK_NATS_VERSION", DEFAULT_VERSION)
+
+
+@pytest.fixture
+def nats_cluster_factory() -> Iterator[Callable[..., NatsCluster]]:
+    """``make(nodes=3, version="2.12.1", sync_interval=None, **kw)`` -> a started
+    cluster; every cluster made is closed at teardown."""
+    made: list[NatsCluster] = []
+
+    def make(
+        nodes: int = 3, version: str = DEFAULT_VERSION, sync_interval: str | None = None,
+        **kwargs: Any,
+    ) -> NatsCluster:
+        if kwargs.get("fuse", True):
+            require_fuse()
+        cluster = NatsCluster(nodes, version, sync_interval, **kwargs)
+        made.append(cluster)
+        cluster.start()
+        return cluster
+
+    try:
+        yield make
+    finally:
+        for cluster in reversed(made):
+            cluster.close()
+
+
+@pytest.fixture
+def nats_cluster(
+    nats_cluster_factory: Callable[..., NatsCluster], nats_version: str
+) -> NatsCluster:
+    """A started 3-node cluster of ``nats_version`` with nats' default sync interval."""
+    return nats_cluster_factory(3, nats_version)
+
+
+class FaultHandles:
+    """Faults on a running cluster, by node index (the schedule's vocabulary)."""
+
+    def __init__(self, cluster: NatsCluster) -> None:
+        self.cluster = cluster
+
+    def crash(self, node: int) -> bool:
+        return self.cluster.crash(node)
+
+    def power_failure(self, *nodes: int) -> str:
+        for node in nodes:
+            self.cluster.crash(node)
+        return "; ".join(self.cluster.power_fail(node) for node in nodes)
+
+    def pause(self, node: int) -> bool:
+        return self.cluster.pause(node)
+
+    def resume(self, node: int) -> bool:
+        return self.cluster.resume(node)
+
+    def restart(self, node: int) -> bool:
+        return self.cluster.start_node(node)
+
+    def restart_all(self, wait: bool = True) -> None:
+        for node in self.cluster.nodes:
+            self.cluster.resume(node.index)
+            self.cluster.start_node(node.index)
+        if wait:
+            self.cluster.wait_ready()
+
+    def partition(self, shape: str = "split", nodes: tuple[int, ...] = (0,)) -> int:
+        fault = Partition(shape=shape, nodes=nodes)
+        apply_fault(self.cluster, fault)
+        return len(blocked_pairs(self.cluster.size, fault))
+
+    def heal(self) -> None:
+        self.cluster.heal()
+
+
+@pytest.fixture
+def faults(nats_cluster: NatsCluster) -> FaultHandles:
+    return FaultHandles(nats_cluster)
