@@ -2,7 +2,8 @@
 
 No network: the SVG, style and script are inline. Next/prev buttons and the arrow keys
 (also j/k, Home/End) move a cursor over the diagram's steps in time order; steps up to
-the cursor are drawn, the current one is highlighted and described.
+the cursor are drawn, the current one is highlighted and described. ``#step=N`` in the
+address opens the page at step N (0-based), so a bug report can point at one moment.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ pre.head{{background:#f6f6f6;padding:8px;font-size:12px;white-space:pre-wrap}}
 </style>
 </head>
 <body>
-<pre class="head">{head}</pre>
 <div id="controls">
 <button id="prev" title="previous step (left arrow, k)">&#9664; prev</button>
 <button id="next" title="next step (right arrow, j)">next &#9654;</button>
@@ -40,6 +40,9 @@ pre.head{{background:#f6f6f6;padding:8px;font-size:12px;white-space:pre-wrap}}
 <div id="diagram">
 {svg}
 </div>
+<details><summary>the trace: config, schedule, verdict</summary>
+<pre class="head">{head}</pre>
+</details>
 <script>
 (function () {{
   var steps = Array.prototype.slice.call(document.querySelectorAll("g.step"));
@@ -74,6 +77,8 @@ pre.head{{background:#f6f6f6;padding:8px;font-size:12px;white-space:pre-wrap}}
     else if (e.key === "Home") {{ cur = 0; show(); }}
     else if (e.key === "End") {{ cur = steps.length; show(); }}
   }});
+  var m = /step=(\\d+)/.exec(window.location.hash);  // deep link: page.html#step=12
+  if (m) {{ cur = Math.min(steps.length, parseInt(m[1], 10)); }}
   show();
 }})();
 </script>

@@ -20,7 +20,8 @@ from ackcheck.traces.trace import Trace
 DEFAULT_BUDGET = 300  # diagram lines; ~60 chars each keeps a report far below 64 KiB
 _UNSAFE = re.compile(r"[^A-Za-z0-9 .,_=+()\[\]/*'-]")
 _END = re.compile(r"\bend\b", re.IGNORECASE)
-MUST, SHOULD, MAY = 0, 1, 2
+MUST, LOST_MORE, SHOULD, MAY = 0, 1, 2, 3  # priorities: lower is kept first
+LOST_SHOWN = 5  # lost writes whose publish and ack are always drawn
 
 
 def label(text: str, limit: int = 90) -> str:
@@ -41,6 +42,11 @@ def _items(trace: Trace) -> list[tuple[int, int, int, list[str]]]:
     n = node_count(trace)
     everyone = range(n)
     lost = set(lost_values(trace))
+    first_lost = set(sorted(lost, key=lambda v: h.acked()[v].time if v in h.acked() else 0)
+                     [:LOST_SHOWN])
+
+    def lost_prio(value: str | None) -> int:
+        return MUST if value in first_lost else LOST_MORE
     items: list[tuple[int, int, int, list[str]]] = []
     order = 0
 
@@ -58,11 +64,12 @@ def _items(trace: Trace) -> list[tuple[int, int, int, list[str]]]:
         c, nd = f"c{op.process}", node_name(op.node)
         text = label(f"{op.f} {op.value or ''} {fmt_time(op.time)}")
         if op.type == "invoke":
-            add(op.time, MUST if op.value in lost else SHOULD, f"{c}->>{nd}: {text}")
+            prio = lost_prio(op.value) if op.value in lost else SHOULD
+            add(op.time, prio, f"{c}->>{nd}: {text}")
         elif op.type == "ok" and op.value in lost:
             add(
                 op.time,
-                MUST,
+                lost_prio(op.value),
                 "rect rgb(255, 210, 210)",
                 f"{nd}-->>{c}: {label(f'ok {op.value} seq {op.seq} {fmt_time(op.time)}')}",
                 f"Note over {c},{nd}: {label(f'acked {op.value}, later LOST')}",
@@ -76,10 +83,10 @@ def _items(trace: Trace) -> list[tuple[int, int, int, list[str]]]:
         if o.kind == "leader":
             term = o.data.get("term", "?")
             add(o.time, SHOULD, f"Note over {node_name(o.node)}: {label(f'leader term {term}')}")
-    for loss in h.losses:
+    for i, loss in enumerate(h.losses):
         add(
             loss.time,
-            MUST,
+            MUST if i < 2 * LOST_SHOWN else LOST_MORE,
             "rect rgb(255, 210, 210)",
             f"Note over {node_name(loss.node)}: "
             + label(f"LOST {' '.join(loss.values)} from {loss.file} by {loss.cause}"),
@@ -138,7 +145,7 @@ def render_mermaid(trace: Trace, budget: int = DEFAULT_BUDGET) -> str:
     used = 0
     omitted = 0
     for item in sorted(items, key=lambda i: (i[1], i[0], i[2])):
-        if item[1] == MUST or used + len(item[3]) <= budget:
+        if used + len(item[3]) <= budget:
             chosen.append(item)
             used += len(item[3])
         else:

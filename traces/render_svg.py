@@ -168,6 +168,7 @@ def steps(trace: Trace, sc: _Scale) -> list[Step]:
             related = m.src in lost_nodes and lo <= m.sent <= hi and bool(acks)
             out.append(_arrow(m, sc, related))
 
+    labelled: dict[int, float] = {}  # lane -> x of its last ack label, to avoid overprinting
     for op in h.ops:
         if op.type != "ok" or op.node >= sc.nodes:
             continue
@@ -175,7 +176,8 @@ def steps(trace: Trace, sc: _Scale) -> list[Step]:
         is_lost = op.value in acks and acks[op.value] is op
         cls = "ack lostack" if is_lost else "ack"
         svg = f'<path d="M{x},{y - 7} l7,7 l-7,7 l-7,-7 z" class="{cls}"/>'
-        if is_lost:
+        if is_lost and x - labelled.get(op.node, -1e9) > 90:
+            labelled[op.node] = x
             svg += (f'<text x="{x + 8}" y="{y + 22}" class="lostlabel">'
                     f"ack {escape(str(op.value))}</text>")
         desc = f"c{op.process} got ok for {op.value} (seq {op.seq}) from {node_name(op.node)}"
@@ -235,6 +237,7 @@ def svg_document(trace: Trace) -> tuple[str, list[Step]]:
     all_steps = steps(trace, sc)
     v = trace.violation
     title = f"{v.property}: {v.summary}" if v else "no property violated"
+    title = title if len(title) <= 150 else title[:147] + "..."
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{sc.height}" '
         f'viewBox="0 0 {WIDTH} {sc.height}" font-family="sans-serif">',

@@ -24,7 +24,10 @@ PLAIN = ""
 
 Line = tuple[str, str]  # (style, text)
 
+MIN_SUMMARY = 20  # background events gathered before a summary line of their own
 SHOWN_OBSERVATIONS = ("leader", "recover", "halt")
+LOST_OBSERVATIONS = ("commit", "recover", "halt")  # shown when they name a lost value
+DISK_KINDS = ("write", "truncate", "delete", "rename", "torn-write", "bit-flip")
 
 
 def _mentions(data: object, values: frozenset[str]) -> bool:
@@ -46,7 +49,12 @@ def _value(v: object) -> str:
 def _shown_event(e: Event, lost: frozenset[str]) -> bool:
     """A node's own event touching a lost value (its disk writes, syncs, truncations);
     client and fault events are already shown from the history."""
-    return node_of(e.actor) is not None and bool(lost) and _mentions(e.data, lost)
+    return (
+        e.kind in DISK_KINDS
+        and node_of(e.actor) is not None
+        and bool(lost)
+        and _mentions(e.data, lost)
+    )
 
 
 def _summary(events: list[Event]) -> str:
@@ -103,9 +111,10 @@ def _notable(trace: Trace, lost: frozenset[str]) -> list[tuple[int, int, str, st
         rows.append((op.time, 1, style, f"c{op.process} {op.type:<6} {what} via "
                                         f"{node_name(op.node)}{tag}"))
     for o in h.observations:
-        if o.kind in SHOWN_OBSERVATIONS or _mentions(o.data, lost):
+        named = o.kind in LOST_OBSERVATIONS and _mentions(o.data, lost)
+        if o.kind in SHOWN_OBSERVATIONS or named:
             detail = ", ".join(f"{k}={_value(v)}" for k, v in sorted(o.data.items()) if k != "log")
-            style = LOST if _mentions(o.data, lost) else PLAIN
+            style = LOST if named else PLAIN
             rows.append((o.time, 2, style, f"{node_name(o.node)} {o.kind} {detail}".rstrip()))
     for loss in h.losses:
         rows.append((loss.time, 3, LOST, f"LOSS on {node_name(loss.node)}: {loss.file} lost "
@@ -132,16 +141,19 @@ def lines(trace: Trace) -> list[Line]:
     out = [*header(trace), (PLAIN, ""), (HEAD, "timeline")]
     background = [e for e in trace.history.events if not _shown_event(e, lost)]
     bi = 0
+    gap: list[Event] = []
     for t, _, style, text in rows:
-        gap: list[Event] = []
         while bi < len(background) and background[bi].time < t:
             gap.append(background[bi])
             bi += 1
-        if gap:
+        # small gaps carry over, so client chatter does not get a summary line each
+        if gap and (len(gap) >= MIN_SUMMARY or style in (FAULT, HEAD)):
             out.append((DIM, _summary(gap)))
+            gap = []
         out.append((style, f"{fmt_time(t):>10} {text}"))
-    if bi < len(background):
-        out.append((DIM, _summary(background[bi:])))
+    gap += background[bi:]
+    if gap:
+        out.append((DIM, _summary(gap)))
     out.extend(_final_reads(trace, lost))
     return out
 

@@ -53,12 +53,11 @@ def _events(heartbeats: int) -> tuple[Event, ...]:
         deliver(11_000 + dst, dst, 0, mid, "RequestVote")
         back = send(12_000 + dst, dst, 0, "VoteGranted")
         deliver(13_000 + dst, 0, dst, back, "VoteGranted")
-    t = 20_000
-    for _ in range(heartbeats):
+    for i in range(heartbeats):  # spread over 20..90 ms, before the first publish
+        t = 20_000 + i * 70_000 // max(heartbeats, 1)
         for dst in (1, 2):
             mid = send(t, 0, dst, "AppendEntries")
             deliver(t + 700, dst, 0, mid, "AppendEntries")
-        t += 1_000
     rows.append((100_000, "c0", "invoke", {"f": "publish", "value": "0-1", "node": 0}))
     rows.append((100_500, "n0", "write", {"file": "log/0001", "tags": ["0-1"]}))
     a = send(101_000, 0, 1, "AppendEntries")
@@ -152,4 +151,48 @@ def sample_trace(heartbeats: int = 20, preset: str | None = None) -> Trace:
         ),
         history=sample_history(heartbeats),
         digest="ab" * 32,
+    )
+
+
+# ---------------------------------------------------------------- simulated traces
+
+LOSSY_PRESET = "nats-2.12.1"  # acks before fsync: a power failure of all loses acked writes
+
+
+def lossy_schedule(seed: int = 0) -> Schedule:
+    return Schedule(
+        nodes=3,
+        seed=seed,
+        duration=1_000_000,
+        settle=2_000_000,
+        workload=Workload(clients=2, writes=10),
+        faults=(
+            TimedFault(150_000, Pause(2)),
+            TimedFault(300_000, Resume(2)),
+            TimedFault(400_000, PowerFailure((0, 1, 2))),
+            TimedFault(500_000, Restart(0)),
+        ),
+    )
+
+
+def simulated_trace(
+    preset: str = LOSSY_PRESET, schedule: Schedule | None = None, overrides: tuple[str, ...] = ()
+) -> Trace:
+    """A trace of a real simulated run (the built-in raft node)."""
+    from ackcheck.model import resolve_config
+    from ackcheck.runner import run_once
+
+    schedule = schedule or lossy_schedule()
+    config = resolve_config(preset, overrides)
+    outcome = run_once(config, schedule)
+    return make_trace(
+        preset=preset,
+        overrides=overrides,
+        config=config,
+        node="raft",
+        schedule=schedule,
+        properties=None,
+        violation=outcome.violations[0] if outcome.violations else None,
+        history=outcome.history,
+        digest=outcome.digest,
     )
