@@ -233,11 +233,13 @@ def _explain_lost(history: History, value: str, oks: list[Op]) -> list[str]:
     )
     lines = [f"lost {value}: acked {acked}"]
     lines.extend(f"  {line}" for line in _residency_lines(history, value, oks[0].time))
+    # One line per removing event: a power failure of three nodes reads as one cause.
+    removals: dict[tuple[int, str, str], list[int]] = {}
     for loss in sorted(history.losses, key=lambda x: (x.time, x.node)):
         if value in loss.values:
-            lines.append(
-                f"  removed {at(loss.time)} from {node_name(loss.node)} {loss.file}: {loss.cause}"
-            )
+            removals.setdefault((loss.time, loss.cause, loss.file), []).append(loss.node)
+    for (time, cause, file), nodes in removals.items():
+        lines.append(f"  removed {at(time)} by {cause} on {nodes_text(nodes)} ({file})")
     return lines
 
 

@@ -97,8 +97,8 @@ def test_residency_and_loss_explain_the_cause() -> None:
     assert "lost c0-2: acked at 0.111s by n0 seq 2" in text
     assert "at 0.500s before power-failure [n1,n2]: fsynced on no node, " in text
     assert "page cache only on n1,n2" in text
-    assert "removed at 0.500s from n1 log/0001: power-failure" in text
-    assert "removed at 0.900s from n0 log/0002: truncate by recovery" in text
+    assert "removed at 0.500s by power-failure on n1,n2 (log/0001)" in text
+    assert "removed at 0.900s by truncate by recovery on n0 (log/0002)" in text
     assert "crash n2" not in text
     assert "cannot be said" not in text
 

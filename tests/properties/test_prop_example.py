@@ -60,6 +60,7 @@ def test_docs_show_real_ack_implies_durable_output() -> None:
         cached = ("c0-2",) if n in (1, 2) else ()
         b.resident(n, at=500_000, cause="power-failure [n1,n2]", durable=durable, cached=cached)
     b.lose(1, ("c0-2",), at=500_000, cause="power-failure")
+    b.lose(2, ("c0-2",), at=500_000, cause="power-failure")
     for n in range(3):
         b.read(n, ["c0-1", "c1-1"])
     [v] = check(b.build())
