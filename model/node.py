@@ -107,6 +107,7 @@ class RaftNode:
         self.role = FOLLOWER
         self.leader: int | None = None
         self.booted = False
+        self.caught_up = False  # serves reads: has applied what the current leader committed
         self.halted = False
         self.repair_target = 0
         self.repairing = False
@@ -196,6 +197,7 @@ class RaftNode:
             return
         self.term = term
         self.vote = None
+        self.caught_up = False
         if self.role != FOLLOWER:
             self._become_follower(out)
         self._persist_vote(out)
@@ -386,6 +388,8 @@ class RaftNode:
                 if waiters:
                     self._ack(i, seq, waiters, out)
         self.applied = index
+        if is_leader and not self.caught_up and terms[index - base - 1] == self.term:
+            self.caught_up = True  # committed its own no-op: it holds every committed entry
         self._maybe_snapshot(out)
 
     def _ack(self, index: int, seq: int, waiters: list[tuple[int, int]],
@@ -442,6 +446,7 @@ class RaftNode:
             return  # PAR: a node that lost part of its log must not lead
         self.term += 1
         self.vote = self.id
+        self.caught_up = False
         self.role = CANDIDATE
         self.leader = None
         self.votes = {}
@@ -593,6 +598,8 @@ class RaftNode:
         new_commit = min(msg.commit, match)
         if new_commit > self.commit:
             self._commit_to(new_commit, out)
+        if self.commit >= msg.commit:
+            self.caught_up = True
         if self.repairing:
             self._check_repaired(msg.term, msg.commit)
         out.append(Send(src, AppendReply(self.term, True, match, 0)))
@@ -669,6 +676,10 @@ class RaftNode:
             return [ClientReply(req.client, req.req_id, Refused("not ready", None))]
         if type(op) is Publish:
             return self._on_publish(req, op.value)
+        if not self.caught_up:
+            # Until it has applied what the current leader committed, this node's stream
+            # may lack acked values; refusing lets the reader retry rather than conclude.
+            return [ClientReply(req.client, req.req_id, Refused("catching up", self.leader))]
         stream = self.stream
         start = max(op.from_seq, 1)
         stop = min(len(stream), start + max(op.limit, 1) - 1)

@@ -19,7 +19,17 @@ from ackcheck.model.storage import (
     encode_snapshot,
     encode_vote,
 )
-from ackcheck.node import Boot, Delete, Observe, Receive, Truncate
+from ackcheck.node import (
+    Boot,
+    ClientReply,
+    ClientRequest,
+    Delete,
+    Observe,
+    Read,
+    Receive,
+    Refused,
+    Truncate,
+)
 
 RAFT = PRESETS["raft"].config
 NATS = PRESETS["nats-2.12.1-sync-always"].config
@@ -204,7 +214,11 @@ def test_power_failure_without_fsync_leaves_empty_files_and_an_empty_node():
     out = b.boot(1)
     assert b.node(1).last_index == 0 and b.node(1).term == 1  # tav was synced (§4)
     assert Delete("log/000001.blk") in out  # the empty block is removed
-    assert b.read(1) == ()
+    # It refuses reads until it has caught up with the leader, then serves everything.
+    out = b.step(1, ClientRequest(5, 1, Read(1, 100)))
+    assert out == [ClientReply(5, 1, Refused("catching up", None))]
+    b.heartbeat(0)
+    assert [v for _s, v in b.read(1)] == ["a", "b"]
 
 
 def test_boot_is_driven_only_by_the_disk_view():

@@ -1,0 +1,79 @@
+"""A small seeded generator of fault schedules (deliberately not Hypothesis): crashes,
+restarts, power failures of every node at once, partitions and pauses."""
+
+from __future__ import annotations
+
+import random
+
+from ackcheck.schedule import (
+    Crash,
+    Heal,
+    Partition,
+    Pause,
+    PowerFailure,
+    Restart,
+    Resume,
+    Schedule,
+    TimedFault,
+    Workload,
+)
+
+
+def random_schedule(seed: int, nodes: int = 3, duration: int = 1_000_000,
+                    writes: int = 15, max_faults: int = 6) -> Schedule:
+    rng = random.Random(seed)
+    faults: list[TimedFault] = []
+    for _ in range(rng.randint(1, max_faults)):
+        at = rng.randrange(50_000, duration)
+        kind = rng.randrange(7)
+        node = rng.randrange(nodes)
+        if kind == 0:
+            faults.append(TimedFault(at, Crash(node)))
+            faults.append(TimedFault(at + rng.randrange(10_000, 400_000), Restart(node)))
+        elif kind == 1:
+            everyone = tuple(range(nodes))
+            faults.append(TimedFault(at, PowerFailure(everyone)))
+            for n in everyone:
+                faults.append(TimedFault(at + rng.randrange(10_000, 300_000), Restart(n)))
+        elif kind == 2:
+            faults.append(TimedFault(at, PowerFailure((node,))))
+            faults.append(TimedFault(at + rng.randrange(10_000, 300_000), Restart(node)))
+        elif kind == 3:
+            side = tuple(rng.sample(range(nodes), rng.randint(1, nodes // 2)))
+            faults.append(TimedFault(at, Partition("split", side)))
+            faults.append(TimedFault(at + rng.randrange(50_000, 500_000), Heal()))
+        elif kind == 4:
+            shape = rng.choice(("bridge", "one-way"))
+            faults.append(TimedFault(at, Partition(shape, (node,))))
+            faults.append(TimedFault(at + rng.randrange(50_000, 500_000), Heal()))
+        elif kind == 5:
+            faults.append(TimedFault(at, Pause(node)))
+            faults.append(TimedFault(at + rng.randrange(10_000, 500_000), Resume(node)))
+        else:
+            faults.append(TimedFault(at, Crash(node)))  # restarted by the final phase
+    return Schedule(
+        nodes=nodes,
+        seed=seed,
+        duration=duration,
+        settle=1_500_000,
+        workload=Workload(clients=2, writes=writes, interval=30_000, start=100_000),
+        faults=tuple(faults),
+    )
+
+
+def standard_schedule(seed: int = 1) -> Schedule:
+    """The bench's standard example: 5 nodes, 2 simulated seconds, 50 writes, a crash, a
+    partition and a power failure (of every node)."""
+    from ackcheck.schedule import Schedule as S
+
+    return S(
+        nodes=5,
+        seed=seed,
+        faults=(
+            TimedFault(500_000, Crash(1)),
+            TimedFault(700_000, Restart(1)),
+            TimedFault(900_000, Partition("split", (0, 1))),
+            TimedFault(1_200_000, Heal()),
+            TimedFault(1_500_000, PowerFailure((0, 1, 2, 3, 4))),
+        ),
+    )
