@@ -36,7 +36,7 @@ def run(handle: int) -> None:
         if not found:
             return
         _stack.remove(found[0])
-    with _signals_blocked():
+    with signals_blocked():
         _call(found[0][2])
 
 
@@ -47,7 +47,7 @@ def run_all() -> None:
             if not _stack:
                 return
             _, _, undo = _stack.pop()
-        with _signals_blocked():
+        with signals_blocked():
             _call(undo)
 
 
@@ -62,7 +62,7 @@ def _call(undo: Callable[[], None]) -> None:
 
 
 @contextlib.contextmanager
-def _signals_blocked() -> Iterator[None]:
+def signals_blocked() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return

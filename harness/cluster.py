@@ -205,6 +205,10 @@ class NatsCluster:
         if self._closed:
             return
         self._closed = True
+        with cleanup.signals_blocked():  # a second Ctrl-C must not cut cleanup short
+            self._close()
+
+    def _close(self) -> None:
         for node in self.nodes:
             self._kill_process(node)
         for node in self.nodes:
