@@ -45,7 +45,9 @@ def mmdc(tmp: Path) -> list[str]:
     return [found, "-p", str(config)]
 
 
-def run_chromium(args: list[str], user_dir: Path, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def run_chromium(
+    args: list[str], user_dir: Path, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={user_dir}", *args],
         capture_output=True, text=True, timeout=timeout, check=False,

@@ -194,3 +194,47 @@ def test_mutated_files_load_or_fail_cleanly(data: bytes) -> None:
 
     for fmt in FORMATS:
         assert isinstance(render(trace, fmt), str)
+
+
+# ------------------------------------------------- the fast event check = the schema's
+
+_EVENT_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=3),
+    st.just({}), st.just({"a": 1}), st.just([]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.dictionaries(st.sampled_from(["time", "actor", "kind", "data", "lamport", "extra"]),
+                    _EVENT_VALUES),
+    _EVENT_VALUES,
+))
+def test_fast_event_check_agrees_with_the_published_event_schema(event: Any) -> None:
+    import jsonschema
+
+    from ackcheck.traces.store import _check_events, _is_integer, schema
+
+    s = {**schema()["$defs"]["event"], "$defs": schema()["$defs"]}
+    base = jsonschema.Draft202012Validator
+    cls = jsonschema.validators.extend(
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer)
+    )
+    by_schema = cls(s).is_valid(event)
+    try:
+        _check_events([event])
+        by_hand = True
+    except TraceError:
+        by_hand = False
+    assert by_hand == by_schema
+
+
+def test_integral_floats_are_not_integers(tmp_path: Path) -> None:
+    doc = _doc()
+    doc["schedule"]["nodes"] = 3.0
+    with pytest.raises(TraceError, match=r"field schedule\.nodes: 3\.0 is not valid"):
+        load_trace(_write(tmp_path, "float.json", doc))
+    doc = _doc()
+    doc["events"][3]["time"] = 1.5
+    with pytest.raises(TraceError, match=r"field events\[3\]\.time: 1\.5 is not valid"):
+        load_trace(_write(tmp_path, "float-event.json", doc))

@@ -123,9 +123,9 @@ def test_markdown_is_a_bug_report() -> None:
 
 
 def test_markdown_config_diff_against_preset() -> None:
-    from ackcheck.model import PRESETS
-
     import attrs
+
+    from ackcheck.model import PRESETS
 
     base = dict(attrs.asdict(PRESETS["raft"].config))
     trace = attrs.evolve(sample_trace(), preset="raft",
@@ -208,7 +208,7 @@ def test_svg_of_a_simulated_run_pairs_messages() -> None:
     root = ET.fromstring(render(trace, "svg"))
     arrows = [e for e in root.iter(f"{SVG_NS}line") if "msg" in (e.get("class") or "")]
     sends = sum(1 for e in trace.history.events
-                if e.kind == "send" and e.actor.startswith("n") and str(e.data["to"]).startswith("n"))
+                if e.kind == "send" and e.actor[0] == "n" and str(e.data["to"])[0] == "n")
     assert 0 < len(arrows) <= sends
 
 
@@ -308,7 +308,7 @@ def test_shiviz_vector_clocks_are_consistent(make) -> None:
         own[host] = own.get(host, 0) + 1
         assert clock[host] == own[host], "each host ticks its own entry by one"
     sends = {}
-    for (host, _, clock), e in zip(entries, trace.history.events, strict=True):
+    for (_, _, clock), e in zip(entries, trace.history.events, strict=True):
         if e.kind == "send":
             sends[e.data["msg_id"]] = clock
         if e.kind == "deliver" and e.data["msg_id"] in sends:

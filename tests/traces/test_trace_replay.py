@@ -1,0 +1,170 @@
+"""Replay: a saved trace reruns to the same digest and the same violation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+import pytest
+from click.testing import CliRunner
+from trace_samples import lossy_schedule, simulated_trace
+
+from ackcheck.errors import ConfigError
+from ackcheck.model import RaftConfig
+from ackcheck.traces import load_trace, save_trace
+from ackcheck.traces.cli import replay
+from ackcheck.traces.replay import apply_overrides, build_config, replay_in_sim
+from ackcheck.traces.store import dumps
+
+
+@pytest.fixture(scope="module")
+def lossy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    trace = simulated_trace()
+    assert trace.violation is not None and trace.violation.property == "ack-implies-durable"
+    return save_trace(trace, tmp_path_factory.mktemp("t") / "lossy.json.gz")
+
+
+def test_round_trip_save_load_replay_same_digest(lossy: Path, tmp_path: Path) -> None:
+    trace = load_trace(lossy)
+    report = replay_in_sim(trace)
+    assert report.digest == trace.digest
+    assert report.digest_matches and report.reproduces and report.exit_code == 1
+    # and once more through a plain-JSON copy of the loaded trace
+    again = load_trace(save_trace(trace, tmp_path / "again.json"))
+    assert again == trace
+    assert replay_in_sim(again).digest == trace.digest
+
+
+def test_the_same_run_gives_the_same_bytes(tmp_path: Path) -> None:
+    a = save_trace(simulated_trace(), tmp_path / "a.json.gz").read_bytes()
+    b = save_trace(simulated_trace(), tmp_path / "b.json.gz").read_bytes()
+    assert a == b
+
+
+def test_config_object_is_the_model_config(lossy: Path) -> None:
+    trace = load_trace(lossy)
+    config = trace.config_object()
+    assert isinstance(config, RaftConfig)
+    assert attrs.asdict(config) == dict(trace.config)
+    assert trace.config_object(["fsync=always"]).fsync == "always"
+
+
+def test_cli_replay_reproduces_exit_1(lossy: Path) -> None:
+    result = CliRunner().invoke(replay, [str(lossy)])
+    assert result.exit_code == 1, result.output
+    assert "digest matches" in result.output
+    assert "violation reproduces: ack-implies-durable" in result.output
+
+
+def test_cli_replay_with_changed_config_says_so_and_exits_0(lossy: Path) -> None:
+    result = CliRunner().invoke(replay, [str(lossy), "--set", "fsync=always",
+                                         "--set", "leader_ack=quorum-and-local-fsync",
+                                         "--set", "follower_ack=after-fsync"])
+    assert "digest differs (config changed)" in result.output
+    assert "MISMATCH" not in result.output
+    assert "violation no longer reproduces: ack-implies-durable holds" in result.output
+    assert result.exit_code == 0
+
+
+def test_cli_replay_bad_override_is_exit_2(lossy: Path) -> None:
+    for bad in ("nonsense=1", "fsync", "heartbeat=soon"):
+        result = CliRunner().invoke(replay, [str(lossy), "--set", bad])
+        assert result.exit_code == 2, (bad, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.startswith("ackcheck: error: ")
+
+
+def test_cli_replay_repeat_needs_nats(lossy: Path) -> None:
+    result = CliRunner().invoke(replay, [str(lossy), "--repeat", "3"])
+    assert result.exit_code == 2
+    assert "--repeat and --keep only apply with --nats" in result.stderr
+
+
+def test_tampered_digest_is_a_mismatch(lossy: Path, tmp_path: Path) -> None:
+    trace = load_trace(lossy)
+    tampered = save_trace(attrs.evolve(trace, digest="0" * 64), tmp_path / "x.json")
+    result = CliRunner().invoke(replay, [str(tampered)])
+    assert "digest MISMATCH: recorded 0000000000000000" in result.output
+    assert result.exit_code == 1  # the violation itself still reproduces
+
+
+def test_replay_of_a_run_that_held_exits_0(tmp_path: Path) -> None:
+    trace = simulated_trace(preset="raft")
+    assert trace.violation is None
+    path = save_trace(trace, tmp_path / "clean.json")
+    result = CliRunner().invoke(replay, [str(path)])
+    assert result.exit_code == 0, result.output
+    assert "digest matches" in result.output and "no property violated" in result.output
+
+
+def test_replay_through_the_ackcheck_command(lossy: Path, tmp_path: Path) -> None:
+    """The lead's ``ackcheck`` mounts our commands: same exit codes from a real process."""
+    run = [sys.executable, "-m", "ackcheck.cli"]
+    ok = subprocess.run([*run, "replay", str(lossy)], capture_output=True, text=True,
+                        timeout=120, check=False)
+    assert ok.returncode == 1, ok.stderr
+    assert "violation reproduces" in ok.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    fail = subprocess.run([*run, "show", str(bad)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert fail.returncode == 2
+    assert len(fail.stderr.strip().splitlines()) == 1 and "not JSON" in fail.stderr
+    shown = subprocess.run([*run, "show", str(lossy), "--format", "edn"], capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert shown.returncode == 0 and ":f :add" in shown.stdout
+
+
+def test_nats_replay_is_handed_to_the_harness(
+    lossy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ackcheck.harness
+
+    calls = []
+
+    class FakeReport:
+        exit_code = 1
+
+        def render(self) -> str:
+            return "real cluster: lost 3 acked writes in 2 of 2 runs"
+
+    def fake(trace, version, overrides, repeat, keep):  # type: ignore[no-untyped-def]
+        calls.append((trace.schedule, version, overrides, repeat, keep))
+        return FakeReport()
+
+    monkeypatch.setattr(ackcheck.harness, "replay_on_nats", fake, raising=False)
+    result = CliRunner().invoke(replay, [str(lossy), "--nats", "2.12.1", "--repeat", "2",
+                                         "--keep", "--set", "fsync=always"])
+    assert result.exit_code == 1, result.output
+    assert "real cluster: lost 3 acked writes" in result.output
+    assert calls == [(lossy_schedule(), "2.12.1", ["fsync=always"], 2, True)]
+
+
+def test_overrides_for_a_custom_node_follow_the_recorded_types() -> None:
+    config = {"sync": True, "batch": 3, "ratio": 0.5, "mode": "fast", "limit": None}
+    out = apply_overrides(config, ["sync=false", "batch=7", "ratio=0.25", "mode=slow",
+                                   "limit=12"])
+    assert out == {"sync": False, "batch": 7, "ratio": 0.25, "mode": "slow", "limit": 12}
+    with pytest.raises(ConfigError, match="unknown knob 'speed'"):
+        apply_overrides(config, ["speed=1"])
+    with pytest.raises(ConfigError, match="expected an integer"):
+        apply_overrides(config, ["batch=many"])
+
+
+def test_custom_node_config_stays_a_dict(lossy: Path) -> None:
+    trace = attrs.evolve(load_trace(lossy), node="mypkg.nodes:MyNode", config={"batch": 3})
+    config, as_dict = build_config(trace, ["batch=4"])
+    assert config == as_dict == {"batch": 4}
+
+
+def test_config_that_no_longer_fits_the_model_is_a_trace_error(lossy: Path, tmp_path: Path) -> None:
+    doc = json.loads(dumps(load_trace(lossy)))
+    doc["config"]["knob_from_the_future"] = 1
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(replay, [str(path)])
+    assert result.exit_code == 2
+    assert "does not fit this ackcheck's model" in result.stderr
