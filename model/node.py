@@ -113,6 +113,7 @@ class RaftNode:
         self.repairing = False
         self.vote_untrusted = False
         self.votes: dict[int, bool] = {}  # granted voter -> its log was empty
+        self.lead_start = 0  # last index when this node became leader (its no-op)
         self.next_idx: dict[int, int] = {}
         self.match: dict[int, int] = {}
         self.waiting: dict[int, list[tuple[int, int]]] = {}  # index -> (client, req_id)
@@ -388,8 +389,8 @@ class RaftNode:
                 if waiters:
                     self._ack(i, seq, waiters, out)
         self.applied = index
-        if is_leader and not self.caught_up and terms[index - base - 1] == self.term:
-            self.caught_up = True  # committed its own no-op: it holds every committed entry
+        if is_leader and index >= self.lead_start:
+            self.caught_up = True  # its log up to election is committed: reads are complete
         self._maybe_snapshot(out)
 
     def _ack(self, index: int, seq: int, waiters: list[tuple[int, int]],
@@ -518,8 +519,12 @@ class RaftNode:
         self.match = {p: 0 for p in self.peers}
         self.waiting = {}
         self.held = []
-        # A no-op of the new term lets the safe rule commit what earlier terms left.
-        self._append([(self.term, None)], out, self._leader_sync)
+        if not self._unsafe_commit:
+            # A no-op of the new term lets the safe rule commit what earlier terms left.
+            # The unsafe rule is the paper's Fig. 8 setting, which has no such no-op.
+            self._append([(self.term, None)], out, self._leader_sync)
+        self.lead_start = self.last_index
+        self.caught_up = self.commit >= self.lead_start
         for p in self.peers:
             self._send_append(p, out)
         out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))

@@ -77,3 +77,26 @@ def standard_schedule(seed: int = 1) -> Schedule:
             TimedFault(1_500_000, PowerFailure((0, 1, 2, 3, 4))),
         ),
     )
+
+
+def vote_churn_schedule(seed: int) -> Schedule:
+    """Many short crash-restart cycles under slow links (5-80 ms): a node can vote, crash
+    and be back before a second candidate's RequestVote of the same term arrives."""
+    from ackcheck.schedule import NetworkSpec
+
+    rng = random.Random(seed)
+    faults: list[TimedFault] = []
+    for _ in range(25):
+        at = rng.randrange(0, 1_000_000)
+        node = rng.randrange(3)
+        faults.append(TimedFault(at, Crash(node)))
+        faults.append(TimedFault(at + rng.randrange(500, 8_000), Restart(node)))
+    return Schedule(
+        nodes=3,
+        seed=seed,
+        duration=1_000_000,
+        settle=1_500_000,
+        network=NetworkSpec(min_delay=5_000, max_delay=80_000),
+        workload=Workload(clients=2, writes=10, interval=50_000),
+        faults=tuple(faults),
+    )

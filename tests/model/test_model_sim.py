@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from model_schedules import random_schedule, standard_schedule
+from model_schedules import random_schedule, standard_schedule, vote_churn_schedule
 
 from ackcheck.model import PRESETS, make_node, resolve_config
 from ackcheck.schedule import PowerFailure, Restart, Schedule, TimedFault, Workload
@@ -85,15 +85,19 @@ def test_raft_never_loses_an_acked_write_nor_elects_two_leaders_in_500_schedules
     assert acked_total > 500 * 5  # the schedules did acknowledge writes
 
 
-def test_unpersisted_votes_elect_two_leaders_in_one_term_somewhere():
-    cfg = PRESETS["raft-unpersisted-vote"].config
-    found = []
-    for seed in range(300):
-        h = simulate(random_schedule(seed), make_node, cfg, record_events=False).history
+def test_unpersisted_votes_elect_two_leaders_where_synced_votes_do_not():
+    unpersisted = PRESETS["raft-unpersisted-vote"].config
+    raft = PRESETS["raft"].config
+    found = None
+    for seed in range(200):
+        schedule = vote_churn_schedule(seed)
+        h = simulate(schedule, make_node, unpersisted, record_events=False).history
         if any(len(ns) > 1 for ns in leaders_per_term(h).values()):
-            found.append(seed)
+            found = schedule
             break
-    assert found, "no schedule of 300 showed two leaders in a term"
+    assert found is not None, "no schedule of 200 showed two leaders in a term"
+    h = simulate(found, make_node, raft, record_events=False).history
+    assert all(len(ns) == 1 for ns in leaders_per_term(h).values())
 
 
 def test_fsync_knob_alone_decides_the_nats_power_failure_outcome():
