@@ -1,0 +1,72 @@
+"""The corpus: every committed counterexample still reproduces, digest unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ackcheck.traces
+from ackcheck.traces import FORMAT_VERSION, load_trace
+from ackcheck.traces.replay import replay_in_sim
+
+CORPUS = Path(ackcheck.traces.__file__).parent / "corpus"
+
+
+def corpus_files() -> list[Path]:
+    return sorted([*CORPUS.glob("*.json"), *CORPUS.glob("*.json.gz")])
+
+
+NO_TRACES = (
+    "traces/corpus/ has no traces yet: they are generated with the explorer "
+    "(see traces/corpus/README.md)"
+)
+
+
+def _stem(path: Path) -> str:
+    return path.name.removesuffix(".gz").removesuffix(".json")
+
+
+@pytest.mark.parametrize("path", corpus_files() or [None], ids=lambda p: p and _stem(p))
+def test_corpus_trace_still_reproduces(path: Path | None) -> None:
+    if path is None:
+        pytest.skip(NO_TRACES)
+    trace = load_trace(path)
+    assert trace.violation is not None, f"{path.name}: a corpus trace records a violation"
+    explanation = path.with_name(_stem(path) + ".md")
+    assert explanation.exists() and explanation.read_text().strip(), (
+        f"{path.name}: needs a teaching note {explanation.name}"
+    )
+    report = replay_in_sim(trace)
+    assert report.reproduces, f"{path.name}: {trace.violation.property} no longer reproduces"
+    if trace.version == FORMAT_VERSION:
+        assert report.digest_matches, (
+            f"{path.name}: digest changed ({trace.digest[:16]} -> {report.digest[:16]}) while "
+            f"the trace format stayed {FORMAT_VERSION}: the simulator or model changed "
+            "behaviour; regenerate the trace (traces/corpus/README.md) and say why"
+        )
+
+
+def test_corpus_covers_every_known_violation() -> None:
+    files = corpus_files()
+    if not files:
+        pytest.skip(NO_TRACES)
+    from ackcheck.model import PRESETS
+
+    have = set()
+    for path in files:
+        trace = load_trace(path)
+        if trace.violation is not None:
+            have.add((trace.preset, trace.violation.property))
+    missing = sorted(
+        f"{name} ({p.known_violation})"
+        for name, p in PRESETS.items()
+        if p.known_violation and (name, p.known_violation) not in have
+    )
+    assert not missing, "no corpus trace for: " + ", ".join(missing)
+
+
+def test_every_note_has_its_trace() -> None:
+    stems = {_stem(p) for p in corpus_files()}
+    orphans = [p.name for p in CORPUS.glob("*.md") if p.name != "README.md" and p.stem not in stems]
+    assert not orphans, f"explanations without a trace: {orphans}"
