@@ -1,0 +1,109 @@
+"""Throughput of the built-in Raft model inside the simulator, on the standard example.
+
+Standard example: 5 nodes, 2 simulated seconds of faults (+ the settle phase), 50
+writes, a crash (and restart), a partition (and heal) and a power failure of every node.
+
+Prints: simulator events per wall second, simulated seconds per wall second, examples
+per second, and the peak traced memory of one run. Usage::
+
+    python bench/model_throughput.py [--runs 50] [--preset raft] [--set knob=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+
+from ackcheck.model import make_node, resolve_config
+from ackcheck.schedule import (
+    Crash,
+    Heal,
+    Partition,
+    PowerFailure,
+    Restart,
+    Schedule,
+    TimedFault,
+)
+from ackcheck.sim import simulate
+
+
+def standard_schedule(seed: int) -> Schedule:
+    return Schedule(
+        nodes=5,
+        seed=seed,
+        faults=(
+            TimedFault(500_000, Crash(1)),
+            TimedFault(700_000, Restart(1)),
+            TimedFault(900_000, Partition("split", (0, 1))),
+            TimedFault(1_200_000, Heal()),
+            TimedFault(1_500_000, PowerFailure((0, 1, 2, 3, 4))),
+        ),
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--preset", default="raft")
+    ap.add_argument("--set", dest="overrides", action="append", default=[])
+    args = ap.parse_args()
+    config = resolve_config(args.preset, args.overrides)
+    schedules = [standard_schedule(seed) for seed in range(args.runs)]
+
+    # Event counts and simulated time, from recorded runs (not timed).
+    events = sim_us = 0
+    for s in schedules:
+        h = simulate(s, make_node, config).history
+        events += len(h.events)
+        sim_us += h.end_time
+
+    start = time.perf_counter()
+    for s in schedules:
+        simulate(s, make_node, config, record_events=False)
+    wall = time.perf_counter() - start
+
+    # The node's own share: the same runs with every step() timed.
+    node_time = [0.0]
+    steps = [0]
+
+    def timed_factory(node_id, nodes, cfg, rng):
+        node = make_node(node_id, nodes, cfg, rng)
+        inner = node.step
+
+        def step(event):
+            t0 = time.perf_counter()
+            out = inner(event)
+            node_time[0] += time.perf_counter() - t0
+            steps[0] += 1
+            return out
+
+        node.step = step  # type: ignore[method-assign]
+        return node
+
+    for s in schedules:
+        simulate(s, timed_factory, config, record_events=False)
+
+    tracemalloc.start()
+    simulate(schedules[0], make_node, config, record_events=False)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    print(f"preset {args.preset}, {args.runs} runs of the standard example "
+          f"(5 nodes, 2 s faults + settle, 50 writes, crash, partition, power failure)")
+    print(f"events/run            {events / args.runs:,.0f}")
+    print(f"simulated s/run       {sim_us / args.runs / 1e6:.3f}")
+    print(f"wall ms/run           {wall / args.runs * 1e3:.2f}")
+    print(f"events/s              {events / wall:,.0f}")
+    print(f"simulated s / wall s  {sim_us / 1e6 / wall:,.1f}")
+    print(f"fault-phase s / wall s {2.0 * args.runs / wall:,.1f}")
+    print(f"examples/s            {args.runs / wall:,.1f}")
+    print(f"node steps/run        {steps[0] / args.runs:,.0f}")
+    print(f"node time/run         {node_time[0] / args.runs * 1e3:.2f} ms "
+          f"({node_time[0] / wall * 100:.0f}% of the wall time; the rest is the simulator)")
+    print(f"node steps/s          {steps[0] / node_time[0]:,.0f}")
+    print(f"peak memory (1 run, record_events=False) {peak / 1024:,.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
