@@ -106,3 +106,51 @@ def test_fsync_knob_alone_decides_the_nats_power_failure_outcome():
         cfg = attrs.evolve(base, fsync=fsync)
         h = simulate(power_failure_during_load(), make_node, cfg, record_events=False).history
         assert any(lost_acked(h).values()) is expect_loss, fsync
+
+
+def minority_bit_flips(offset: int) -> Schedule:
+    """#7549's shape: n3,n4 lag behind a partition while n0..n2 ack writes; then the log
+    blocks of n0 and n1 (a minority) get a bit flip and both restart, n2 is down."""
+    from ackcheck.schedule import BitFlip, Crash, Heal, Partition
+
+    faults = [TimedFault(300_000, Partition("split", (3, 4)))]
+    for n in (0, 1):
+        faults.append(TimedFault(700_000, BitFlip(n, target="log", offset=offset, bit=3)))
+        faults.append(TimedFault(710_000, Crash(n)))
+    faults += [
+        TimedFault(720_000, Crash(2)),
+        TimedFault(730_000, Heal()),
+        TimedFault(740_000, Restart(0)),
+        TimedFault(740_000, Restart(1)),
+    ]
+    return Schedule(
+        nodes=5,
+        seed=3,
+        duration=1_500_000,
+        workload=Workload(clients=3, writes=30, interval=20_000, start=100_000),
+        faults=tuple(faults),
+    )
+
+
+@pytest.mark.parametrize("offset", [100, 600])
+def test_bit_flips_on_a_minority_truncate_acked_writes_away_unless_repaired(offset):
+    schedule = minority_bit_flips(offset)
+    outcomes = {}
+    for preset in ("nats-2.12.1-sync-always", "par", "raft"):
+        cfg = resolve_config(preset, ["snapshot_interval=0"])
+        h = simulate(schedule, make_node, cfg, record_events=False).history
+        assert len(h.acked()) == 30
+        actions = sorted({(o.node, o.data["action"]) for o in h.observations
+                          if o.kind == "recover"})
+        halted = sorted({o.node for o in h.observations if o.kind == "halt"})
+        lost = lost_acked(h)
+        outcomes[preset] = (actions, halted, lost)
+    actions, halted, lost = outcomes["nats-2.12.1-sync-always"]
+    assert actions == [(0, "truncate"), (1, "truncate")] and not halted
+    assert all(lost[n] for n in range(5))  # gone from every node, not just the damaged
+    actions, halted, lost = outcomes["par"]
+    assert actions == [(0, "repair"), (1, "repair")] and not halted
+    assert not any(lost.values())
+    actions, halted, lost = outcomes["raft"]
+    assert halted == [0, 1]  # fail-stop: unavailable, but nothing acked is lost
+    assert not any(lost[n] for n in (2, 3, 4))
