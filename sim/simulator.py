@@ -55,7 +55,7 @@ from ackcheck.schedule import (
 from ackcheck.sim.disk import SimDisk
 from ackcheck.sim.loop import EventLoop
 from ackcheck.sim.network import SimNetwork
-from ackcheck.sim.recorder import Recorder, canonical
+from ackcheck.sim.recorder import Recorder, canonical, canonical_json
 from ackcheck.sim.seeds import RngStreams
 from ackcheck.sim.workload import ClientDriver
 
@@ -129,6 +129,9 @@ class Simulator:
         self.losses: list[Loss] = []
         self.heal_time = 0
         self._ran = False
+        # hot-path caches: immutable inputs and pre-encoded event data, by name
+        self._timeouts: dict[str, tuple[Timeout, str, dict[str, str]]] = {}
+        self._type_json: dict[type, str] = {}
         self._dispatch: dict[type, Callable[[NodeSlot, Any], bool]] = {
             Send: self._out_send,
             SetTimer: self._out_set_timer,
@@ -368,9 +371,14 @@ class Simulator:
             self._receive(slot, src, msg, msg_id, lam)
 
     def _receive(self, slot: NodeSlot, src: int, msg: Any, msg_id: int, lam: int) -> None:
-        self.recorder.record(self.loop.now, slot.actor, "deliver",
-                             {"from": f"n{src}", "msg_id": msg_id, "type": type(msg).__name__},
-                             seen=lam)
+        kind = type(msg)
+        type_json = self._type_json.get(kind)
+        if type_json is None:
+            type_json = self._type_json[kind] = canonical_json(kind.__name__)
+        rec = self.recorder
+        data_json = f'{{"from":"n{src}","msg_id":{msg_id},"type":{type_json}}}'
+        data = {"from": f"n{src}", "msg_id": msg_id, "type": kind.__name__} if rec.keep else None
+        rec.record_json(self.loop.now, slot.actor, "deliver", data_json, data, seen=lam)
         self._step(slot, Receive(src, msg))
 
     def client_send(self, client: int, node: int, request: ClientRequest) -> None:
@@ -418,8 +426,16 @@ class Simulator:
             slot.expired.append((name, token))
             return
         del slot.timers[name]
-        self.recorder.record(self.loop.now, slot.actor, "timer", {"name": name})
-        self._step(slot, Timeout(name))
+        self._timer_step(slot, name)
+
+    def _timer_step(self, slot: NodeSlot, name: str) -> None:
+        cached = self._timeouts.get(name)
+        if cached is None:
+            data = {"name": name}
+            cached = (Timeout(name), canonical_json(data), data)
+            self._timeouts[name] = cached
+        self.recorder.record_json(self.loop.now, slot.actor, "timer", cached[1], cached[2])
+        self._step(slot, cached[0])
 
     # -------------------------------------------------------------------------- faults
 
@@ -532,8 +548,7 @@ class Simulator:
                 return
             if slot.timers.get(name) == token:
                 del slot.timers[name]
-                self.recorder.record(self.loop.now, slot.actor, "timer", {"name": name})
-                self._step(slot, Timeout(name))
+                self._timer_step(slot, name)
 
     # --------------------------------------------------------------------- final phase
 
