@@ -55,8 +55,10 @@ def replay(
         click.echo(f"replaying {trace_path} ({what}; {trace.schedule.nodes} nodes, "
                    f"{len(trace.schedule.faults)} faults, seed {trace.schedule.seed})")
         if nats_version is not None:
-            from ackcheck.harness import replay_on_nats
-
+            try:
+                from ackcheck.harness import replay_on_nats
+            except ImportError as exc:
+                _fail(f"the real-cluster replay is not available: {exc}")
             real = replay_on_nats(trace, nats_version, list(overrides), repeat, keep)
             click.echo(_describe(real))
             code = getattr(real, "exit_code", None)

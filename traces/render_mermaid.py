@@ -14,7 +14,7 @@ from collections import Counter
 
 from ackcheck.history import Event
 from ackcheck.schedule import fmt_time, node_name
-from ackcheck.traces.story import lost_values, messages, node_count
+from ackcheck.traces.story import acked_invoke_indexes, lost_values, messages, node_count
 from ackcheck.traces.trace import Trace
 
 DEFAULT_BUDGET = 300  # diagram lines; ~60 chars each keeps a report far below 64 KiB
@@ -60,11 +60,13 @@ def _items(trace: Trace) -> list[tuple[int, int, int, list[str]]]:
         note = "" if fe.applied else " (no-op)"
         text = label(f"{fmt_time(fe.time)} {fe.fault.describe()}{note}")
         add(fe.time, MUST, f"Note over {where}: {text}")
+    acked_invokes = acked_invoke_indexes(h.ops)
     for op in h.ops:
         c, nd = f"c{op.process}", node_name(op.node)
         text = label(f"{op.f} {op.value or ''} {fmt_time(op.time)}")
         if op.type == "invoke":
-            prio = lost_prio(op.value) if op.value in lost else SHOULD
+            lost_ack = op.value in lost and op.index in acked_invokes
+            prio = lost_prio(op.value) if lost_ack else SHOULD
             add(op.time, prio, f"{c}->>{nd}: {text}")
         elif op.type == "ok" and op.value in lost:
             add(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from ackcheck.history import Event
 from ackcheck.schedule import fmt_time, node_name
-from ackcheck.traces.story import lost_values, node_of
+from ackcheck.traces.story import acked_invoke_indexes, lost_values, node_of
 from ackcheck.traces.trace import Trace
 
 # styles (rich markup names); plain output ignores them
@@ -24,6 +24,8 @@ PLAIN = ""
 
 Line = tuple[str, str]  # (style, text)
 
+CHATTER = "chatter"  # a row that joins a run of failed attempts (drawn dim)
+MIN_CHATTER = 4  # failed attempts in a row before they become one line
 MIN_SUMMARY = 20  # background events gathered before a summary line of their own
 SHOWN_OBSERVATIONS = ("leader", "recover", "halt")
 LOST_OBSERVATIONS = ("commit", "recover", "halt")  # shown when they name a lost value
@@ -99,6 +101,7 @@ def _notable(trace: Trace, lost: frozenset[str]) -> list[tuple[int, int, str, st
         note = "" if fe.applied else " (no-op)"
         note += f" - {fe.note}" if fe.note else ""
         rows.append((fe.time, 0, FAULT, f"FAULT {fe.fault.describe()}{note}"))
+    acked_invokes = acked_invoke_indexes(h.ops)
     for op in h.ops:
         if op.f == "publish":
             what = f"publish {op.value}"
@@ -107,6 +110,8 @@ def _notable(trace: Trace, lost: frozenset[str]) -> list[tuple[int, int, str, st
         else:
             what = op.f + (f" {op.value}" if op.value is not None else "")
         style = LOST if op.value in lost else PLAIN
+        if op.type == "fail" or (op.type == "invoke" and op.index not in acked_invokes):
+            style = CHATTER  # attempts that came to nothing: summarised when they pile up
         tag = "  <- LOST WRITE ACKED" if op.type == "ok" and op.value in lost else ""
         rows.append((op.time, 1, style, f"c{op.process} {op.type:<6} {what} via "
                                         f"{node_name(op.node)}{tag}"))
@@ -142,15 +147,32 @@ def lines(trace: Trace) -> list[Line]:
     background = [e for e in trace.history.events if not _shown_event(e, lost)]
     bi = 0
     gap: list[Event] = []
+    chatter: list[tuple[int, str]] = []
+
+    def flush_chatter() -> None:
+        if len(chatter) < MIN_CHATTER:
+            out.extend((PLAIN, f"{fmt_time(t):>10} {text}") for t, text in chatter)
+        else:
+            clients = sorted({text.split(" ", 1)[0] for _, text in chatter})
+            out.append((DIM, f"{fmt_time(chatter[0][0]):>10} {len(chatter)} publish attempts "
+                             f"that failed or got no ok (by {','.join(clients)}) until "
+                             f"{fmt_time(chatter[-1][0])}"))
+        chatter.clear()
+
     for t, _, style, text in rows:
+        if style == CHATTER:
+            chatter.append((t, text))
+            continue
+        flush_chatter()
         while bi < len(background) and background[bi].time < t:
             gap.append(background[bi])
             bi += 1
-        # small gaps carry over, so client chatter does not get a summary line each
+        # small gaps carry over, so a burst of activity does not get a summary line each
         if gap and (len(gap) >= MIN_SUMMARY or style in (FAULT, HEAD)):
             out.append((DIM, _summary(gap)))
             gap = []
         out.append((style, f"{fmt_time(t):>10} {text}"))
+    flush_chatter()
     gap += background[bi:]
     if gap:
         out.append((DIM, _summary(gap)))

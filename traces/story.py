@@ -184,6 +184,21 @@ def lost_values(trace: Trace) -> tuple[str, ...]:
     return tuple(sorted(lost))
 
 
+def acked_invoke_indexes(ops: Iterable[Op]) -> set[int]:
+    """Indexes of the invokes completed by an ok (not the retries that failed)."""
+    pending: dict[tuple[int, str | None], int] = {}
+    out: set[int] = set()
+    for op in ops:
+        key = (op.process, op.value)
+        if op.type == "invoke":
+            pending[key] = op.index
+        elif key in pending:
+            start = pending.pop(key)
+            if op.type == "ok":
+                out.add(start)
+    return out
+
+
 def ack_ops(history: History, values: Iterable[str]) -> dict[str, Op]:
     """The first ok of each value in ``values``."""
     acked = history.acked()

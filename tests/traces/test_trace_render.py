@@ -326,3 +326,14 @@ def test_every_format_renders_an_empty_history() -> None:
         assert isinstance(render(trace, fmt), str)
     assert "every checked property held" in render(trace, "text")
     assert sample_history().nodes == 3
+
+
+def test_text_folds_runs_of_failed_attempts() -> None:
+    trace = simulated_trace()
+    out = render(trace, "text")
+    fails = sum(1 for op in trace.history.ops if op.type == "fail")
+    assert fails >= 8
+    folded = re.findall(r"(\d+) publish attempts that failed or got no ok \(by ([c0-9,]+)\)", out)
+    assert folded and sum(int(n) for n, _ in folded) >= 8
+    assert len(re.findall(r" fail +publish", out)) < fails
+    assert out.count("<- LOST WRITE ACKED") == len(trace.history.acked())  # every ack was lost
