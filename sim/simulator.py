@@ -132,7 +132,7 @@ class Simulator:
         # hot-path caches: immutable inputs and pre-encoded event data, by name
         self._timeouts: dict[str, tuple[Timeout, str, dict[str, str]]] = {}
         self._type_json: dict[type, str] = {}
-        self._dispatch: dict[type, Callable[[NodeSlot, Any], bool]] = {
+        self._dispatch: dict[type, Callable[[NodeSlot, Any], None]] = {
             Send: self._out_send,
             SetTimer: self._out_set_timer,
             CancelTimer: self._out_cancel_timer,

@@ -145,3 +145,14 @@ def test_messages_sent_before_receiver_crash_are_dropped_after_restart() -> None
     h = simulate(sched, script_factory(script, reg), None).history
     assert [e.data["reason"] for e in h.events if e.kind == "drop"] == ["receiver restarted"]
     assert not [e for n in reg.built[1] for e in n.inputs if isinstance(e, Receive)]
+
+
+def test_faults_after_the_fault_phase_are_recorded_noops() -> None:
+    reg = Registry()
+    sched = Schedule(nodes=2, duration=10_000, settle=50_000, workload=NO_CLIENTS,
+                     faults=(TimedFault(10_000, Crash(0)), TimedFault(20_000, Crash(1))))
+    h = simulate(sched, heartbeat_factory, HeartbeatConfig(registry=reg)).history
+    assert [(f.time, f.applied, f.note) for f in h.faults] == [
+        (10_000, True, ""), (20_000, False, "after the fault phase")]
+    assert len(reg.built[0]) == 2 and len(reg.built[1]) == 1  # n0 restarted by the final phase
+    assert h.heal_time == 10_000
