@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import threading
 from collections.abc import Iterable
@@ -71,7 +72,7 @@ class RouteProxies:
     async def _listen_all(self) -> None:
         for link in self._links.values():
             link.server = await asyncio.start_server(
-                lambda r, w, link=link: self._accept(link, r, w),
+                functools.partial(self._accept, link),
                 "127.0.0.1",
                 link.listen_port,
                 reuse_address=True,
