@@ -61,6 +61,20 @@ def digest(seed: int) -> str:
     return simulate(sched, log_factory, LogConfig(fsync=seed % 4 == 0)).digest
 
 
+def raft_digest(seed: int) -> str:
+    """The same fault-heavy schedules on the built-in Raft model (5 nodes)."""
+    from ackcheck.model import PRESETS, make_node
+
+    sched = Schedule(
+        nodes=5, seed=seed, duration=600_000, settle=1_000_000,
+        network=NetworkSpec(loss=0.02, duplicate=0.02, reorder=0.05),
+        workload=Workload(clients=3, writes=20, interval=10_000, start=100_000),
+        faults=faults_for(seed),
+    )
+    return simulate(sched, make_node, PRESETS["raft"].config, record_events=False).digest
+
+
 if __name__ == "__main__":
+    fn = raft_digest if sys.argv[2:] == ["raft"] else digest
     for s in range(int(sys.argv[1])):
-        print(s, digest(s))
+        print(s, fn(s))
