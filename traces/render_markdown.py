@@ -14,7 +14,7 @@ import attrs
 
 from ackcheck.schedule import NetworkSpec, Workload, fmt_time
 from ackcheck.traces.render_mermaid import DEFAULT_BUDGET, render_mermaid
-from ackcheck.traces.story import lost_values
+from ackcheck.traces.story import lost_values, some
 from ackcheck.traces.trace import Trace
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -109,7 +109,7 @@ def _render(trace: Trace, name: str, budget: int) -> str:
     out = [title, "", lead, ""]
     lost = lost_values(trace)
     if lost:
-        out += [f"Lost acknowledged writes: {', '.join(f'`{x}`' for x in lost)}", ""]
+        out += [f"Lost acknowledged writes ({len(lost)}): {some(f'`{x}`' for x in lost)}", ""]
     out += [*_config_section(trace), ""]
     out += [*_schedule_section(trace), ""]
     out += ["### Sequence", "", "```mermaid", render_mermaid(trace, budget).rstrip("\n"), "```", ""]

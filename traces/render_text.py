@@ -12,7 +12,13 @@ from collections.abc import Iterable, Mapping
 
 from ackcheck.history import Event
 from ackcheck.schedule import fmt_time, node_name
-from ackcheck.traces.story import acked_invoke_indexes, lost_values, node_of
+from ackcheck.traces.story import (
+    acked_invoke_indexes,
+    lost_values,
+    natural_key,
+    node_of,
+    some,
+)
 from ackcheck.traces.trace import Trace
 
 # styles (rich markup names); plain output ignores them
@@ -88,7 +94,7 @@ def header(trace: Trace) -> list[Line]:
         lines.extend((PLAIN, f"  {d}") for d in v.details)
     lost = lost_values(trace)
     if lost:
-        lines.append((LOST, "lost writes: " + ", ".join(lost)))
+        lines.append((LOST, f"lost writes ({len(lost)}): {some(lost, 20)}"))
     lines.append((DIM, f"digest {trace.digest}"))
     return lines
 
@@ -188,12 +194,12 @@ def _final_reads(trace: Trace, lost: frozenset[str]) -> Iterable[Line]:
     yield (HEAD, "final read")
     for r in h.final_reads:
         values = {v for _, v in r.entries}
-        missing = sorted(lost - values)
+        missing = sorted(lost - values, key=natural_key)
         state = "" if r.complete else f" (incomplete: {r.error or 'no full answer'})"
         yield (
             LOST if missing else PLAIN,
             f"  {node_name(r.node)}: {len(r.entries)} entries{state}"
-            + (f", missing {', '.join(missing)}" if missing else ""),
+            + (f", missing {some(missing)}" if missing else ""),
         )
 
 

@@ -167,7 +167,8 @@ def final_values(history: History) -> set[str]:
 
 
 def lost_values(trace: Trace) -> tuple[str, ...]:
-    """Acked writes the final read did not return, plus any the violation names."""
+    """Acked writes the final read did not return, plus any the violation names (also
+    those missing on one node only, as in a split brain)."""
     h = trace.history
     lost: set[str] = set()
     if h.final_reads:
@@ -175,13 +176,27 @@ def lost_values(trace: Trace) -> tuple[str, ...]:
         lost = {v for v in h.acked() if v not in seen}
     if trace.violation is not None:
         data = trace.violation.data
-        for key in ("value", "lost", "values", "lost_values"):
+        for key in ("value", "lost", "values", "lost_values", "lost_on_node"):
             got = data.get(key) if isinstance(data, Mapping) else None
+            if isinstance(got, Mapping):  # per node: {"n1": ["0-0", ...]}
+                got = [v for vs in got.values() if isinstance(vs, list | tuple) for v in vs]
             if isinstance(got, str):
                 lost.add(got)
             elif isinstance(got, list | tuple):
                 lost.update(v for v in got if isinstance(v, str))
-    return tuple(sorted(lost))
+    return tuple(sorted(lost, key=natural_key))
+
+
+def natural_key(value: str) -> tuple[tuple[int, int, str], ...]:
+    """``"0-2"`` before ``"0-10"``: values are ``<client>-<counter>``."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in value.split("-"))
+
+
+def some(values: Iterable[str], limit: int = 12) -> str:
+    """``"a, b, c (+9 more)"``: a list a reader can take in."""
+    items = list(values)
+    head = ", ".join(items[:limit])
+    return head + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
 
 def acked_invoke_indexes(ops: Iterable[Op]) -> set[int]:

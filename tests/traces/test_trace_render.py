@@ -44,7 +44,7 @@ def _huge_trace():
 def test_text_tells_the_story_and_highlights_the_lost_write() -> None:
     out = render(sample_trace(), "text")
     assert "VIOLATION acked-writes-survive" in out
-    assert "lost writes: 0-1" in out
+    assert "lost writes (1): 0-1" in out
     assert re.search(r"0\.104s c0 ok +publish 0-1 -> seq 1 via n0 +<- LOST WRITE ACKED", out)
     assert "FAULT power-failure [n0,n1]" in out
     assert "LOSS on n0: log/0001 lost 0-1 (power-failure)" in out

@@ -168,3 +168,22 @@ def test_config_that_no_longer_fits_the_model_is_a_trace_error(lossy: Path, tmp_
     result = CliRunner().invoke(replay, [str(path)])
     assert result.exit_code == 2
     assert "does not fit this ackcheck's model" in result.stderr
+
+
+def test_a_user_node_trace_round_trips_and_replays(user_node: str, tmp_path: Path) -> None:
+    """Traces of a user's own node (a ``file.py:Class`` ref) load and replay too."""
+    from ackcheck.runner import run_once
+    from ackcheck.schedule import Crash, Schedule, TimedFault
+    from ackcheck.traces import make_trace
+
+    schedule = Schedule(nodes=3, seed=3, faults=(TimedFault(0, Crash(1)),))
+    outcome = run_once({}, schedule, node=user_node, properties=["ack-implies-durable"])
+    trace = make_trace(preset=None, overrides=(), config={}, node=user_node, schedule=schedule,
+                       properties=["ack-implies-durable"],
+                       violation=outcome.violations[0] if outcome.violations else None,
+                       history=outcome.history, digest=outcome.digest)
+    path = save_trace(trace, tmp_path / "user.json")
+    assert load_trace(path) == trace
+    result = CliRunner().invoke(replay, [str(path)])
+    assert "digest matches" in result.output
+    assert result.exit_code == (1 if outcome.violations else 0)
