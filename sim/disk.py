@@ -270,6 +270,17 @@ class SimDisk:
                 durable.extend(bytes(pos - len(durable)))
             durable[pos : pos + keep] = data[:keep]
             f.cached = bytearray(durable)
+            end = pos + keep
+            if f.dtags:  # the torn bytes damaged older durable values they landed on
+                hit_d = [r for r in f.dtags if r[0] < end and r[1] > pos]
+                if hit_d:
+                    hit_c = [r for r in f.ctags if r[0] < end and r[1] > pos]
+                    f.dtags = [r for r in f.dtags if not (r[0] < end and r[1] > pos)]
+                    f.ctags = [r for r in f.ctags if not (r[0] < end and r[1] > pos)]
+                    gone = []
+                    self._decr(self._dref, hit_d, gone)
+                    self._decr(self._cref, hit_c, gone)
+                    self._report(f.name, gone, cause)
         return f"torn write of {f.name}@{pos}: kept {keep} of {len(data)} bytes"
 
     def bit_flip(self, target: str, file_index: int, offset: int, bit: int) -> str | None:

@@ -199,3 +199,14 @@ def test_value_stored_twice_is_lost_only_with_last_copy() -> None:
     assert d.lost == []
     d.delete("snap/s")
     assert d.lost == [("snap/s", ("v",), "delete")]
+
+
+def test_torn_overwrite_damages_the_durable_value_it_lands_on() -> None:
+    d = SimDisk(0)
+    d.write("log/a", b"old-value", None, ("old",))
+    d.fsync("log/a")
+    d.write("log/a", b"NEW-VALUE", 0, ("new",))
+    d.power_fail(torn_keep=3)
+    assert d.read("log/a") == b"NEW-value"
+    assert d.residency() == ((), ())
+    assert sorted(d.lost) == [("log/a", ("new",), "torn-write"), ("log/a", ("old",), "torn-write")]

@@ -149,3 +149,23 @@ def test_send_and_deliver_pair_up_with_lamport_order() -> None:
         assert d.lamport > s.lamport and d.time >= s.time
         assert d.data["type"] == "Ping" == s.data["type"]
         assert s.data["msg"] == attrs.asdict(Ping(s.data["msg"]["beat"])) | {"payload": "<0 bytes>"}
+
+
+def test_bridge_partition_end_to_end_then_heal() -> None:
+    from nodes import HeartbeatConfig, heartbeat_factory
+
+    reg = Registry()
+    faults = (TimedFault(50_000, Partition("bridge", (2,))), TimedFault(150_000, Heal()))
+    sched = Schedule(nodes=5, seed=3, duration=250_000, settle=0, workload=NO_CLIENTS,
+                     faults=faults, network=NetworkSpec(min_delay=100, max_delay=1_000))
+    h = simulate(sched, heartbeat_factory, HeartbeatConfig(period=10_000, registry=reg)).history
+    delivered = [(e.time, e.data["from"], e.actor) for e in h.events if e.kind == "deliver"]
+    cut = {("n0", "n3"), ("n0", "n4"), ("n1", "n3"), ("n1", "n4")}
+    cut |= {(b, a) for a, b in cut}
+    during = {(src, dst) for t, src, dst in delivered if 51_000 <= t < 150_000}
+    assert during and not during & cut
+    assert {("n2", n) for n in ("n0", "n1", "n3", "n4")} <= during  # the bridge reaches all
+    after = {(src, dst) for t, src, dst in delivered if t > 151_000}
+    assert cut <= after
+    dropped = {(e.data["from"], e.data["to"]) for e in h.events if e.kind == "drop"}
+    assert dropped == cut
