@@ -21,7 +21,10 @@ if ! command -v npm >/dev/null 2>&1; then
     apt-get install -y -qq nodejs npm >/dev/null
 fi
 
-if [ ! -x "$tools/node_modules/.bin/mmdc" ]; then
+# Reinstall only when the manifest or lockfile changed since the last install.
+stamp="$tools/node_modules/.ackcheck-stamp"
+want="$(cat "$tools/package.json" "$tools/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$tools/node_modules/.bin/mmdc" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     (
         cd "$tools"
         export PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1
@@ -31,6 +34,8 @@ if [ ! -x "$tools/node_modules/.bin/mmdc" ]; then
             npm install --no-audit --no-fund --loglevel=error
         fi
     )
+    want="$(cat "$tools/package.json" "$tools/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+    echo "$want" >"$stamp"
 fi
 
 # mmdc reads this to find the browser; tests pass it with -p (see tests/traces/tools.py).
