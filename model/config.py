@@ -36,7 +36,8 @@ _UNIT_US = dict(_UNITS)
 _DURATION = re.compile(r"^\s*(\d+)\s*(h|m|s|ms|us|µs)?\s*$")
 
 KNOBS: dict[str, str] = {
-    "replicas": "stream replicas: nodes 0..R-1 form the Raft group (None = every node)",
+    "replicas": "stream replicas: nodes 0..R-1 vote, the rest only learn the log "
+    "(None = every node)",
     "election_timeout_min": "lower bound of the randomized election timeout (duration, µs)",
     "election_timeout_max": "upper bound of the randomized election timeout (duration, µs)",
     "heartbeat": "leader heartbeat / retransmit interval (duration, µs)",

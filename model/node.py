@@ -48,6 +48,7 @@ from ackcheck.node import (
     Output,
     Publish,
     PublishOk,
+    Read,
     ReadOk,
     Receive,
     Refused,
@@ -72,8 +73,11 @@ class RaftNode:
         self.cfg = config
         self.rng = rng
         group = config.replicas or nodes
-        self.member = node_id < group
-        self.peers: list[int] = [p for p in range(group) if p != node_id]
+        # Nodes 0..group-1 vote and count toward commits; the rest (when replicas < nodes)
+        # are learners: they receive the log and serve reads, but never vote or lead.
+        self.voter = node_id < group
+        self.voters: list[int] = [p for p in range(group) if p != node_id]
+        self.peers: list[int] = [p for p in range(nodes) if p != node_id]
         self.quorum = group // 2 + 1
         self._fsync_always = config.fsync == "always"
         self._sync_interval = config.fsync_interval
@@ -125,10 +129,9 @@ class RaftNode:
 
     def step(self, event: Any) -> Sequence[Output]:
         kind = type(event)
-        if self.halted or not self.member:
+        if self.halted:
             if kind is ClientRequest:
-                reason = "halted" if self.halted else "not a replica"
-                return [ClientReply(event.client, event.req_id, Refused(reason, None))]
+                return [ClientReply(event.client, event.req_id, Refused("halted", None))]
             return []
         if kind is Receive:
             handler = _HANDLERS.get(type(event.msg))
@@ -413,7 +416,8 @@ class RaftNode:
 
     def _advance_commit(self, out: list[Output]) -> None:
         own = self.durable if self._leader_sync else self.last_index
-        matches = sorted([own, *self.match.values()], reverse=True)
+        match = self.match
+        matches = sorted([own, *(match[p] for p in self.voters)], reverse=True)
         n = matches[self.quorum - 1]
         if n <= self.commit:
             return
@@ -444,8 +448,8 @@ class RaftNode:
 
     def _campaign(self, out: list[Output]) -> None:
         out.append(self._election_timer())
-        if self.repairing or self.vote_untrusted:
-            return  # PAR: a node that lost part of its log must not lead
+        if self.repairing or self.vote_untrusted or not self.voter:
+            return  # PAR: a node that lost part of its log must not lead; nor a learner
         self.term += 1
         self.vote = self.id
         self.caught_up = False
@@ -454,7 +458,7 @@ class RaftNode:
         self.votes = {}
         self._persist_vote(out)
         msg = RequestVote(self.term, self.id, self.last_index, self.last_term())
-        for p in self.peers:
+        for p in self.voters:
             out.append(Send(p, msg))
         self._check_won(out)
 
@@ -465,6 +469,7 @@ class RaftNode:
         grant = (
             msg.term == self.term
             and self.role == FOLLOWER
+            and self.voter
             and self.vote in (None, msg.candidate)
             and not self.repairing
             and not self.vote_untrusted
@@ -490,7 +495,7 @@ class RaftNode:
         if self._ignore_empty:
             # NATS (§5): empty-log votes do not count, unless every peer voted yes.
             counted = 1 + sum(1 for empty in votes.values() if not empty)
-            won = counted >= self.quorum or len(votes) == len(self.peers)
+            won = counted >= self.quorum or len(votes) == len(self.voters)
         else:
             won = 1 + len(votes) >= self.quorum
         if won:
@@ -680,8 +685,10 @@ class RaftNode:
         op = req.op
         if not self.booted:
             return [ClientReply(req.client, req.req_id, Refused("not ready", None))]
-        if type(op) is Publish:
+        if isinstance(op, Publish):
             return self._on_publish(req, op.value)
+        if not isinstance(op, Read):
+            return [ClientReply(req.client, req.req_id, Refused("unknown operation", None))]
         if not self.caught_up:
             # Until it has applied what the current leader committed, this node's stream
             # may lack acked values; refusing lets the reader retry rather than conclude.

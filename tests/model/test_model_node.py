@@ -217,14 +217,24 @@ def test_single_node_cluster_elects_itself_and_commits_alone():
     assert b.acked() == {1: 1}
 
 
-def test_replicas_limits_the_group_and_others_refuse():
-    cfg = RaftConfig(replicas=3)
-    b = Bench(cfg, n=5)
+def test_replicas_limits_voters_and_the_rest_learn_the_log():
+    b = Bench(RaftConfig(replicas=3), n=5)
     b.boot_all()
-    out = b.publish(4, "x")
-    assert out == [ClientReply(0, 1, Refused("not a replica", None))]
-    b.elect(0)  # wins with 2 of 3
-    assert b.node(0).quorum == 2
+    b.fire(4, "election")  # a learner never campaigns
+    assert b.node(4).role == "follower" and b.node(4).term == 0 and b.queue == []
+    b.fire(0, "election")
+    assert sorted(d for _s, d, _m in b.queue) == [1, 2]  # votes asked of voters only
+    b.deliver_all(keep=lambda s, d, m: d not in (3, 4))
+    assert b.node(0).role == "leader" and b.node(0).quorum == 2
+    # Commit needs voters: with both voters cut off nothing commits, learners or not.
+    b.publish(0, "v", req_id=1)
+    b.deliver_all(keep=lambda s, d, m: s not in (1, 2) and d not in (1, 2))
+    assert b.acked() == {}
+    b.heartbeat(0)
+    assert b.acked() == {1: 1}
+    b.heartbeat(0)
+    assert b.read(4) == ((1, "v"),)  # a learner serves reads once caught up
+    assert b.publish(4, "w", req_id=2) == [ClientReply(0, 2, Refused("not leader", 0))]
 
 
 def test_publish_ok_reply_type():
