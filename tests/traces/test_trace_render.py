@@ -337,3 +337,35 @@ def test_text_folds_runs_of_failed_attempts() -> None:
     assert folded and sum(int(n) for n, _ in folded) >= 8
     assert len(re.findall(r" fail +publish", out)) < fails
     assert out.count("<- LOST WRITE ACKED") == len(trace.history.acked())  # every ack was lost
+
+
+def test_html_steps_with_keys_and_buttons(tmp_path: Path) -> None:
+    """A real browser, driven by puppeteer: arrows, j/k and the buttons move the cursor."""
+    import shutil
+
+    from render_tools import NODE_TOOLS, chromium
+
+    browser = chromium()
+    node = shutil.which("node")
+    if node is None or not (NODE_TOOLS / "node_modules" / "puppeteer-core").exists():
+        pytest.skip("node and puppeteer-core are not installed (run .ci/render-tools.sh)")
+    trace = sample_trace()
+    page = tmp_path / "t.html"
+    page.write_text(render(trace, "html"))
+    proc = subprocess.run(
+        [node, str(Path(__file__).with_name("html_steps.cjs")), str(page)],
+        env={**os.environ, "ACKCHECK_NODE_TOOLS": str(NODE_TOOLS), "CHROMIUM": browser},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    total = int(got["initial"].split()[0])
+    assert got["initial"] == f"{total} steps"  # everything drawn until the reader steps
+    assert got["right"] == f"step 1 / {total}"
+    assert got["right2"] == f"step 2 / {total}"
+    assert got["next"] == f"step 3 / {total}"
+    assert got["left"] == f"step 2 / {total}"
+    assert got["prev"] == f"step 1 / {total}"
+    assert got["current"] == ["s0"] and got["future"] == total - 1
+    assert got["desc"].startswith("0.010s ")  # the first step: n0's first RequestVote
+    assert got["end"] == f"{total} steps"
