@@ -367,6 +367,7 @@ class RaftNode:
     # ------------------------------------------------------------------ commit
 
     def _commit_to(self, index: int, out: list[Output]) -> None:
+        index = min(index, self.last_index)
         base, terms, values = self.base, self.terms, self.values
         for i in range(self.commit + 1, index + 1):
             out.append(
@@ -665,11 +666,14 @@ class RaftNode:
         if self.role != LEADER or msg.term != self.term or src not in self.match:
             return out
         if msg.success:
-            if msg.match > self.match[src]:
-                self.match[src] = msg.match
+            # A follower whose snapshot reaches past this leader's log (possible only
+            # after acked data was lost) cannot match beyond what the leader holds.
+            matched = min(msg.match, self.last_index)
+            if matched > self.match[src]:
+                self.match[src] = matched
                 self._advance_commit(out)
-            if self.next_idx[src] <= msg.match:
-                self.next_idx[src] = msg.match + 1
+            if self.next_idx[src] <= matched:
+                self.next_idx[src] = matched + 1
             if self.next_idx[src] <= self.last_index and self.role == LEADER:
                 self._send_append(src, out)
         else:

@@ -244,3 +244,16 @@ def test_publish_ok_reply_type():
     b.publish(0, "z")
     b.deliver_all()
     assert [r.result for _i, r in b.replies] == [PublishOk(1)]
+
+
+def test_a_reply_matching_past_the_leaders_log_is_clamped_not_fatal():
+    from ackcheck.model.messages import AppendReply
+
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.deliver_all()
+    leader = b.node(0)
+    last = leader.last_index
+    b.step(0, Receive(1, AppendReply(leader.term, True, last + 40, 0)))
+    assert leader.match[1] == last and leader.commit <= last
