@@ -235,6 +235,7 @@ class Simulator:
         self.recorder.record(self.loop.now, slot.actor, kind, data)
 
     def _halt(self, slot: NodeSlot, reason: str) -> None:
+        """The process died of its own accord (an uncaught ReadError while recovering)."""
         self._stop(slot, "halt", {"reason": reason})
         slot.halted = True
 
@@ -242,18 +243,14 @@ class Simulator:
         """Feed one input and carry out the outputs in order, each completely."""
         node = slot.node
         assert node is not None
-        outputs = node.step(event)
-        life = slot.life
         dispatch = self._dispatch
-        for out in outputs:
+        for out in node.step(event):
             handler = dispatch.get(type(out))
             if handler is None:
                 raise NodeContractError(
                     f"node n{slot.id} returned {type(out).__name__}, which is not an Output"
                 )
             handler(slot, out)
-            if slot.life != life or slot.status == DOWN:
-                return  # the node halted itself: later outputs never happen
 
     # --------------------------------------------------------------------- node outputs
 
@@ -358,7 +355,10 @@ class Simulator:
         self.recorder.record(now, slot.actor, "observe",
                              {"kind": out.kind, "data": canonical(data)})
         if out.kind == "halt":
-            self._halt(slot, str(data.get("reason", "")))
+            # Fail-stop as NATS does it: the process stays up and refuses; the node
+            # itself decides what it still answers. Recorded so the final phase restarts it.
+            slot.halted = True
+            self.recorder.record(now, slot.actor, "halt", {"reason": str(data.get("reason", ""))})
 
     # --------------------------------------------------------------- inputs to nodes
 
@@ -494,9 +494,10 @@ class Simulator:
         if isinstance(fault, Restart):
             slot = self.slots[fault.node]
             if slot.status != DOWN:
-                return False, f"n{fault.node} is {slot.status}"
+                halted = " (halted)" if slot.halted else ""
+                return False, f"n{fault.node} is {slot.status}{halted}"
             self._boot(slot, "restart")
-            return True, "halted before" if slot.halted else ""
+            return True, ""
         if isinstance(fault, Crash):
             slot = self.slots[fault.node]
             if slot.status == DOWN:
@@ -574,6 +575,8 @@ class Simulator:
             if slot.status == PAUSED:
                 self._resume(slot)
         for slot in self.slots:
+            if slot.status == UP and slot.halted:
+                self._stop(slot, "stop", {"reason": "final restart of a halted node"})
             if slot.status == DOWN:
                 self._boot(slot, "final restart after halt" if slot.halted else "final restart")
         self.clients.start_readers()

@@ -33,6 +33,7 @@ from ackcheck.node import (
     Read,
     ReadError,
     ReadOk,
+    Refused,
     Truncate,
     Write,
 )
@@ -51,7 +52,9 @@ class FsyncLog:
     def step(self, event: Any) -> Sequence[Output]:
         if isinstance(event, Boot):
             return self._recover(event)
-        if isinstance(event, ClientRequest) and not self.halted:
+        if isinstance(event, ClientRequest):
+            if self.halted:  # fail-stop: stay up, refuse everything
+                return [ClientReply(event.client, event.req_id, Refused("halted"))]
             if isinstance(event.op, Publish):
                 value = event.op.value
                 self.entries.append(value)

@@ -125,6 +125,7 @@ class LogNode:
         self.entries: list[str] = []
         self.recovered: bytes = b""
         self.read_error = ""
+        self.halted = False
 
     def _recover(self, disk: DiskView) -> list[Output]:
         name = self.config.file
@@ -134,6 +135,7 @@ class LogNode:
             raw = disk.read(name)
         except ReadError as exc:
             self.read_error = str(exc)
+            self.halted = True
             return [Observe("recover", {"action": "fail-stop", "detail": str(exc)}),
                     Observe("halt", {"reason": "unreadable log"})]
         self.recovered = raw
@@ -149,6 +151,8 @@ class LogNode:
             return self._recover(event.disk)
         if isinstance(event, ClientRequest):
             op = event.op
+            if self.halted:
+                return [ClientReply(event.client, event.req_id, Refused("halted"))]
             if isinstance(op, Publish):
                 self.entries.append(op.value)
                 seq = len(self.entries)
@@ -171,7 +175,8 @@ class LogNode:
 
     def state(self) -> NodeState:
         log = tuple((i + 1, 0, v) for i, v in enumerate(self.entries))
-        return NodeState(term=0, role="leader", commit_index=len(self.entries), log=log)
+        return NodeState(term=0, role="leader", commit_index=len(self.entries), log=log,
+                         halted=self.halted)
 
 
 def log_factory(node_id: int, nodes: int, config: LogConfig, rng: random.Random) -> LogNode:

@@ -114,8 +114,11 @@ def test_latent_sector_error_fails_recovery_reads() -> None:
     assert [e.time for e in halts] == [22_000, 60_000]  # the final restart halts again
     recover = [o for o in h.observations if o.kind == "recover"]
     assert recover and "latent sector error" in recover[0].data["detail"]
-    assert h.final_states == (None,)
-    assert not h.final_reads[0].complete
+    state = h.final_states[0]
+    assert state is not None and state.halted  # fail-stop: up, but refusing
+    assert not h.final_reads[0].complete and h.final_reads[0].error == "refused: halted"
+    stops = [(e.time, e.kind) for e in h.events if e.actor == "n0" and e.kind in ("stop", "boot")]
+    assert stops == [(0, "boot"), (22_000, "boot"), (60_000, "stop"), (60_000, "boot")]
 
 
 def test_misdirected_write_lands_away_from_its_aim() -> None:

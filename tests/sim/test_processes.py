@@ -10,6 +10,7 @@ from nodes import HeartbeatConfig, Ping, Registry, heartbeat_factory, script_fac
 from ackcheck.node import Boot, Fsync, Observe, Receive, Send, SetTimer, Timeout, Write
 from ackcheck.schedule import (
     Crash,
+    LatentSectorError,
     NetworkSpec,
     Pause,
     Restart,
@@ -111,25 +112,50 @@ def test_restart_boot_sees_disk_including_page_cache_after_crash() -> None:
     assert second.seen == {"log/a": b"synced", "log/b": b"cached"}
 
 
-def test_halt_stops_node_and_final_phase_restarts_it() -> None:
+def test_halt_is_recorded_node_stays_up_and_final_phase_restarts_it() -> None:
     def script(node: Any, event: Any) -> list[Any]:
         if isinstance(event, Boot):
-            return [SetTimer("t", 1_000), Observe("halt", {"reason": "disk is bad"}),
-                    Write("log/never", b"x")]
+            return [Observe("halt", {"reason": "disk is bad"}), SetTimer("t", 1_000),
+                    Write("log/after", b"x")]
         return []
 
     reg = Registry()
-    sched = Schedule(nodes=1, duration=10_000, settle=1_000, workload=NO_CLIENTS)
+    faults = (TimedFault(5_000, Restart(0)),)
+    sched = Schedule(nodes=1, duration=10_000, settle=1_000, workload=NO_CLIENTS, faults=faults)
     h = simulate(sched, script_factory(script, reg), None).history
-    assert not [e for e in h.events if e.kind == "write"]  # outputs after a halt never run
-    assert not [e for e in h.events if e.kind == "timer"]
-    halts = [e for e in h.events if e.kind == "halt"]
-    assert [e.time for e in halts] == [0, 10_000]
-    boots = [e.data["why"] for e in h.events if e.kind == "boot"]
-    assert boots == ["start", "final restart after halt"]
-    assert h.final_states == (None,)
+    # a halt is the node's statement: its other outputs still happen (the node decides)
+    assert [e.data["file"] for e in h.events if e.kind == "write"] == ["log/after"] * 2
+    assert [e.time for e in h.events if e.kind == "timer"] == [1_000, 11_000]
+    halts = [(e.time, e.data["reason"]) for e in h.events if e.kind == "halt"]
+    assert halts == [(0, "disk is bad"), (10_000, "disk is bad")]
+    assert (h.faults[0].applied, h.faults[0].note) == (False, "n0 is up (halted)")
+    whys = [e.data["why"] for e in h.events if e.kind == "boot"]
+    assert whys == ["start", "final restart after halt"]
+    assert [e.data["reason"] for e in h.events if e.kind == "stop"] == [
+        "final restart of a halted node"]
+    assert len(reg.built[0]) == 2 and h.final_states[0] is not None
     assert [o.kind for o in h.observations] == ["halt", "halt"]
     assert h.final_reads[0].complete is False
+
+
+def test_uncaught_read_error_in_recovery_kills_the_process() -> None:
+    def script(node: Any, event: Any) -> list[Any]:
+        if isinstance(event, Boot):
+            if event.disk.list():
+                event.disk.read("log/a")
+                return []
+            return [Write("log/a", b"abc"), Fsync("log/a")]
+        return []
+
+    reg = Registry()
+    faults = (TimedFault(1_000, LatentSectorError(0, "log", 0, 0, 1)),
+              TimedFault(2_000, Crash(0)), TimedFault(3_000, Restart(0)))
+    sched = Schedule(nodes=1, duration=10_000, settle=0, workload=NO_CLIENTS, faults=faults)
+    h = simulate(sched, script_factory(script, reg), None).history
+    halts = [(e.time, e.data["reason"]) for e in h.events if e.kind == "halt"]
+    assert halts[0][0] == 3_000 and halts[0][1].startswith("uncaught ReadError during recovery")
+    assert len(halts) == 2  # the final restart meets the same bad sector
+    assert h.final_states == (None,)
 
 
 def test_messages_sent_before_receiver_crash_are_dropped_after_restart() -> None:
