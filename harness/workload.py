@@ -165,7 +165,10 @@ class Publisher:
                         SUBJECT, value.encode(), timeout=self.timeout_s,
                         headers={"Nats-Msg-Id": value},
                     )
-                except (NatsTimeoutError, TimeoutError, asyncio.CancelledError):
+                except asyncio.CancelledError:
+                    self.log.add(self.client, "info", "publish", value, self.node)
+                    raise
+                except (NatsTimeoutError, TimeoutError):
                     self.log.add(self.client, "info", "publish", value, self.node)
                     if self.pipeline == 1:
                         continue
