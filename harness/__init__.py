@@ -6,7 +6,7 @@ cluster don't pay for nats-py or mfusepy):
 * ``replay_on_nats(trace, version, overrides, repeat, keep) -> RealReplayReport``
 * ``NatsCluster`` (a started cluster as a context manager), ``RunOptions``,
   ``run_on_cluster(cluster, schedule, options) -> History``
-* ``install(version) -> Path``, ``cached_versions()``
+* ``ackcheck.harness.install.install(version) -> Path``, ``cached_versions()``
 * ``LazyMount`` (the lose-unsynced-writes FUSE file system)
 
 See docs/real-cluster.md.
@@ -24,7 +24,6 @@ _EXPORTS = {
     "NatsCluster": "ackcheck.harness.cluster",
     "RunOptions": "ackcheck.harness.driver",
     "run_on_cluster": "ackcheck.harness.driver",
-    "install": "ackcheck.harness.install",
     "cached_versions": "ackcheck.harness.install",
     "LazyMount": "ackcheck.harness.lazyfs",
 }
