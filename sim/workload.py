@@ -223,7 +223,7 @@ class ClientDriver:
         fresh = [(int(s), str(v)) for s, v in result.entries if s >= r.from_seq]
         r.entries.extend(fresh)
         r.last_seq = result.last_seq
-        self._op(r.id, "ok", "read", None, r.node, seq=result.last_seq)
+        self._op(r.id, "ok", "read", None, r.node)
         sim.recorder.record(now, r.actor, "client-ok",
                             {"f": "read", "req_id": req_id, "count": len(fresh),
                              "last_seq": result.last_seq})
