@@ -94,3 +94,23 @@ def test_interrupted_replays_leave_nothing_behind(tmp_path, sig):
         assert _leftover_processes(str(runs)) == [], (attempt, err[-2000:])
         assert _leftover_mounts(str(runs)) == [], attempt
         assert list(runs.iterdir()) == [], (attempt, err[-2000:])
+
+
+def test_keep_leaves_the_data_dirs_but_no_process_or_mount(tmp_path, monkeypatch):
+    require_fuse()
+    from ackcheck.harness.replay import replay_schedule
+    from ackcheck.schedule import US_PER_S, Crash, Schedule, TimedFault, Workload
+
+    monkeypatch.setenv("ACKCHECK_TMPDIR", str(tmp_path))
+    schedule = Schedule(
+        nodes=3, duration=US_PER_S, settle=5 * US_PER_S,
+        workload=Workload(clients=3, writes=30, interval=10_000, start=0),
+        faults=(TimedFault(500_000, Crash(node=1)),),
+    )
+    history, kept = replay_schedule(schedule, version="2.12.1", keep=True)
+    assert kept is not None and Path(kept).parent == tmp_path
+    assert len(history.acked()) > 0
+    blocks = list(Path(kept).glob("n*/backing/jetstream/**/*.blk"))
+    assert blocks, "the kept backing dirs hold the servers' stores"
+    assert _leftover_processes(str(tmp_path)) == []
+    assert _leftover_mounts(str(tmp_path)) == []

@@ -56,9 +56,10 @@ def test_the_same_schedule_with_fsync_always_holds_on_the_real_cluster(trace, tm
     path = save_trace(trace, tmp_path / "pf.json")
     proc = subprocess.run(
         [sys.executable, "-c", "from ackcheck.cli import main; main()", "nats", "replay",
-         str(path), "--override", "fsync=always"],
+         str(path), "--override", "fsync=always", "--repeat", "2"],
         capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "sync_interval=always" in proc.stdout
-    assert "violated in 0/1" in proc.stdout
+    assert "violated in 0/2" in proc.stdout
+    assert "real #1" in proc.stdout and "real #2" in proc.stdout
