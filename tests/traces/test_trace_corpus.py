@@ -71,3 +71,30 @@ def test_every_note_has_its_trace() -> None:
     stems = {_stem(p) for p in corpus_files()}
     orphans = [p.name for p in CORPUS.glob("*.md") if p.name != "README.md" and p.stem not in stems]
     assert not orphans, f"explanations without a trace: {orphans}"
+
+
+def test_regenerate_writes_a_replayable_corpus_trace(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ackcheck.traces.regenerate_corpus import main
+
+    result = CliRunner().invoke(main, ["--preset", "nats-2.12.1", "--budget", "30",
+                                       "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "nats-2.12.1--ack-implies-durable.json.gz"
+    assert "write teaching notes: nats-2.12.1--ack-implies-durable.md" in result.output
+    trace = load_trace(path)
+    assert trace.preset == "nats-2.12.1"
+    assert trace.violation is not None and trace.violation.property == "ack-implies-durable"
+    report = replay_in_sim(trace)
+    assert report.digest_matches and report.reproduces
+
+
+def test_regenerate_rejects_an_unknown_preset(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ackcheck.traces.regenerate_corpus import main
+
+    result = CliRunner().invoke(main, ["--preset", "nope", "--dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown preset 'nope'" in result.stderr
