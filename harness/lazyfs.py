@@ -408,6 +408,7 @@ class LazyMount:
         self.backing = backing
         self.mountpoint = mountpoint
         self.control = control
+        self.log = control.with_suffix(".log")
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -416,18 +417,20 @@ class LazyMount:
             raise HarnessError(f"FUSE is unavailable: {reason}")
         self.backing.mkdir(parents=True, exist_ok=True)
         self.mountpoint.mkdir(parents=True, exist_ok=True)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "ackcheck.harness.lazyfs",
-             str(self.backing), str(self.mountpoint), str(self.control)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # a Ctrl-C at the terminal must not kill it first
-        )
+        # Its stderr goes to a file, never a pipe: a full pipe would hang the file system.
+        with open(self.log, "ab") as log:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "ackcheck.harness.lazyfs",
+                 str(self.backing), str(self.mountpoint), str(self.control)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a Ctrl-C at the terminal must not kill it first
+            )
         deadline = time.monotonic() + _MOUNT_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                err = (self._proc.stderr.read() if self._proc.stderr else b"").decode()
+                err = self.log.read_text(errors="replace") if self.log.exists() else ""
                 lines = [ln for ln in err.splitlines() if ln.strip()]
                 raise HarnessError(
                     f"FUSE mount of {self.mountpoint} failed: "
@@ -481,8 +484,6 @@ class LazyMount:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=5)
-            if proc.stderr:
-                proc.stderr.close()
             self._proc = None
         unmount(self.mountpoint)
         if self.control.exists():
