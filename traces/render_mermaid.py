@@ -14,7 +14,13 @@ from collections import Counter
 
 from ackcheck.history import Event
 from ackcheck.schedule import fmt_time, node_name
-from ackcheck.traces.story import acked_invoke_indexes, lost_values, messages, node_count
+from ackcheck.traces.story import (
+    acked_invoke_indexes,
+    lost_values,
+    messages,
+    natural_key,
+    node_count,
+)
 from ackcheck.traces.trace import Trace
 
 DEFAULT_BUDGET = 300  # diagram lines; ~60 chars each keeps a report far below 64 KiB
@@ -42,8 +48,10 @@ def _items(trace: Trace) -> list[tuple[int, int, int, list[str]]]:
     n = node_count(trace)
     everyone = range(n)
     lost = set(lost_values(trace))
-    first_lost = set(sorted(lost, key=lambda v: h.acked()[v].time if v in h.acked() else 0)
-                     [:LOST_SHOWN])
+    acked = h.acked()
+    # earliest acks first; ties by value, never by set order (the output must be stable)
+    by_ack = sorted(lost, key=lambda v: (acked[v].time if v in acked else 0, natural_key(v)))
+    first_lost = set(by_ack[:LOST_SHOWN])
 
     def lost_prio(value: str | None) -> int:
         return MUST if value in first_lost else LOST_MORE

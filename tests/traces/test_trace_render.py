@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -369,3 +370,20 @@ def test_html_steps_with_keys_and_buttons(tmp_path: Path) -> None:
     assert got["current"] == ["s0"] and got["future"] == total - 1
     assert got["desc"].startswith("0.010s ")  # the first step: n0's first RequestVote
     assert got["end"] == f"{total} steps"
+
+
+def test_every_view_is_deterministic_across_processes(tmp_path: Path) -> None:
+    """String hashing differs per process (PYTHONHASHSEED): no view may depend on it."""
+    path = save_trace(simulated_trace(), tmp_path / "t.json.gz")
+    code = (
+        "import sys, hashlib; from ackcheck.traces import load_trace, render, FORMATS; "
+        "t = load_trace(sys.argv[1]); "
+        "print(' '.join(hashlib.sha256(render(t, f).encode()).hexdigest()[:12] for f in FORMATS))"
+    )
+    outs = set()
+    for seed in ("1", "2", "3"):
+        proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, timeout=120, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.add(proc.stdout)
+    assert len(outs) == 1, outs
