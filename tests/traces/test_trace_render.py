@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from render_tools import REPO, mmdc, png_pixels, run_chromium
-from trace_samples import sample_history, sample_trace, simulated_trace
+from trace_samples import sample_trace, simulated_trace
 
 from ackcheck.errors import ConfigError
 from ackcheck.history import Op
@@ -58,9 +58,9 @@ def test_text_collapses_heartbeat_floods() -> None:
     small = render(sample_trace(heartbeats=10), "text").splitlines()
     big = render(sample_trace(heartbeats=5_000), "text").splitlines()
     assert len(big) == len(small)  # 10,000 more sends and deliveries, not one more line
-    assert any("10000 send" in line or "10040 send" in line for line in big) or any(
-        re.search(r"\d{4,} (send|deliver)", line) for line in big
-    )
+    counted = [int(n) for line in big for n in re.findall(r"(\d+) send", line)]
+    assert sum(counted) == sum(1 for e in sample_trace(heartbeats=5_000).history.events
+                               if e.kind == "send")  # summarised, not dropped
 
 
 def test_rich_text_styles_the_lost_write_and_faults() -> None:
@@ -326,7 +326,6 @@ def test_every_format_renders_an_empty_history() -> None:
     for fmt in FORMATS:
         assert isinstance(render(trace, fmt), str)
     assert "every checked property held" in render(trace, "text")
-    assert sample_history().nodes == 3
 
 
 def test_text_folds_runs_of_failed_attempts() -> None:
