@@ -58,12 +58,15 @@ def fuse_unavailable_reason() -> str | None:
 class _Inode:
     """One open-or-dirty file: its own backing descriptor plus unsynced pages."""
 
-    __slots__ = ("fd", "opens", "pages", "size")
+    __slots__ = ("dirty", "fd", "opens", "pages", "size")
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.opens = 0
         self.pages: dict[int, bytearray] = {}
+        # per page, the [lo, hi) byte range written since the last sync: an fsync after
+        # each small append then writes those bytes, not the whole page
+        self.dirty: dict[int, tuple[int, int]] = {}
         self.size = os.fstat(fd).st_size
 
     def page(self, index: int) -> bytearray:
@@ -77,18 +80,25 @@ class _Inode:
         return page
 
     def unsynced_bytes(self) -> int:
-        return len(self.pages) * PAGE
+        return sum(hi - lo for lo, hi in self.dirty.values())
+
+    def mark(self, index: int, lo: int, hi: int) -> None:
+        old = self.dirty.get(index)
+        self.dirty[index] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
 
     def sync(self) -> None:
-        for index in sorted(self.pages):
+        for index in sorted(self.dirty):
+            lo, hi = self.dirty[index]
             start = index * PAGE
-            end = min(PAGE, self.size - start)
-            if end > 0:
-                os.pwrite(self.fd, memoryview(self.pages[index])[:end], start)
+            hi = min(hi, self.size - start)
+            if hi > lo:
+                os.pwrite(self.fd, memoryview(self.pages[index])[lo:hi], start + lo)
         self.pages.clear()
+        self.dirty.clear()
 
     def drop(self) -> None:
         self.pages.clear()
+        self.dirty.clear()
         self.size = os.fstat(self.fd).st_size
 
 
@@ -193,6 +203,7 @@ def make_operations(backing: str) -> Any:
                 inode = self._by_path.pop(path, None)
                 if inode is not None and inode.opens == 0:
                     inode.pages.clear()
+                    inode.dirty.clear()
                     os.close(inode.fd)
 
         def rename(self, old: str, new: str) -> None:
@@ -201,6 +212,7 @@ def make_operations(backing: str) -> Any:
                 replaced = self._by_path.pop(new, None)
                 if replaced is not None and replaced.opens == 0:
                     replaced.pages.clear()
+                    replaced.dirty.clear()
                     os.close(replaced.fd)
                 prefix = old + "/"
                 for key in [k for k in self._by_path if k == old or k.startswith(prefix)]:
@@ -291,6 +303,7 @@ def make_operations(backing: str) -> Any:
                     index, start = divmod(pos, PAGE)
                     n = min(PAGE - start, len(data) - done)
                     inode.page(index)[start : start + n] = view[done : done + n]
+                    inode.mark(index, start, start + n)
                     pos += n
                     done += n
                 inode.size = max(inode.size, offset + len(data))
@@ -309,9 +322,12 @@ def make_operations(backing: str) -> Any:
                 last, tail = divmod(length, PAGE)
                 for index in [i for i in inode.pages if i > last or (i == last and not tail)]:
                     del inode.pages[index]
+                    inode.dirty.pop(index, None)
                 page = inode.pages.get(last)
                 if page is not None and tail:
                     page[tail:] = bytes(PAGE - tail)
+                    # a later extension must read zeros here, not the backing's old bytes
+                    inode.mark(last, tail, PAGE)
 
         def fsync(self, path: str, datasync: int, fh: int) -> None:
             with self._mutex:
@@ -344,10 +360,10 @@ def _serve_control(ops: Any, control: str) -> None:
             line = conn.makefile("r").readline().strip()
             if line == "drop":
                 files, lost = ops.drop_unsynced()
-                reply = f"ok dropped files={files} bytes<={lost}"
+                reply = f"ok dropped files={files} bytes={lost}"
             elif line == "status":
                 files, dirty = ops.status()
-                reply = f"ok unsynced files={files} bytes<={dirty}"
+                reply = f"ok unsynced files={files} bytes={dirty}"
             elif line == "sync":
                 ops.sync_all()
                 reply = "ok synced"
