@@ -52,7 +52,7 @@ class CounterexampleError(AssertionError):
         from ackcheck.traces import make_trace, save_trace
 
         outcome = self.outcome
-        if not outcome.history.events:  # recorded without events: re-run to get them
+        if not outcome.history.events:  # the fast path kept no events: re-run to get them
             outcome = run_once(self.config, self.schedule, self.node, self.properties)
         trace = make_trace(
             preset=self.preset,
@@ -86,7 +86,7 @@ def assert_holds(
     from ackcheck.explore import resolve_config
 
     preset, config = resolve_config(preset_or_config, overrides, node)
-    outcome = run_once(config, schedule, node, properties, record_events=False)
+    outcome = run_once(config, schedule, node, properties, record_events=False, digest=False)
     if outcome.violations:
         raise CounterexampleError(
             preset=preset,

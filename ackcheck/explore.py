@@ -137,6 +137,7 @@ class _Search:
     coverage: Counter[str] = attrs.field(factory=Counter)
     best_targets: dict[str, float] = attrs.field(factory=dict)
     best: tuple[Schedule, RunOutcome] | None = None
+    focus: str | None = None
     last_progress: float = 0.0
 
     def stats(self) -> ExploreStats:
@@ -160,7 +161,8 @@ class _Search:
     def run(self, schedule: Schedule) -> None:
         self.check_budget()
         outcome = run_once(
-            self.config, schedule, self.node, self.properties, record_events=False
+            self.config, schedule, self.node, self.properties, record_events=False,
+            digest=False,
         )
         history = outcome.history
         self.examples += 1
@@ -180,12 +182,22 @@ class _Search:
         if self.progress is not None and now - self.last_progress > 0.2:
             self.last_progress = now
             self.progress(self.stats())
-        if outcome.violations:
-            if self.found_at is None:
-                self.found_at = now
-            if self.best is None or _schedule_size(schedule) < _schedule_size(self.best[0]):
-                self.best = (schedule, outcome)
-            raise _found_type(outcome.violations[0].property)(schedule, outcome)
+        if not outcome.violations:
+            return
+        violated = [v.property for v in outcome.violations]
+        if self.focus is None:
+            # The first failure fixes the bug being shrunk: its highest-priority property.
+            # From then on the test's predicate is stable ("violates focus"), so other
+            # properties' failures cannot pull the shrinker onto a different, smaller bug.
+            self.focus = violated[0]
+            self.found_at = now
+        if self.focus not in violated:
+            return
+        focused = tuple(sorted(outcome.violations, key=lambda v: v.property != self.focus))
+        outcome = attrs.evolve(outcome, violations=focused)
+        if self.best is None or _schedule_size(schedule) < _schedule_size(self.best[0]):
+            self.best = (schedule, outcome)
+        raise _found_type(self.focus)(schedule, outcome)
 
 
 def resolve_config(
@@ -339,9 +351,10 @@ def explore(
 
     counterexample = None
     if found is not None:
-        schedule, _fast, shrunk = found
+        schedule, fast, shrunk = found
         counterexample = _finish(
-            preset, overrides, config, node, props, schedule, shrunk, out
+            preset, overrides, config, node, props, schedule, shrunk, out,
+            focus=fast.violations[0].property,
         )
     return ExploreResult(
         preset=preset,
@@ -363,13 +376,19 @@ def _finish(
     schedule: Schedule,
     shrunk: bool,
     out: str | Path | None,
+    *,
+    focus: str,
 ) -> Counterexample:
     """Re-run the minimal schedule with full event recording and make its trace."""
     from ackcheck.traces import make_trace, save_trace
 
     outcome = run_once(config, schedule, node, properties, record_events=True)
-    if not outcome.violations:  # pragma: no cover - determinism is tested separately
+    if focus not in {v.property for v in outcome.violations}:  # pragma: no cover
         raise RuntimeError("a counterexample did not reproduce when re-run: nondeterminism")
+    outcome = attrs.evolve(
+        outcome,
+        violations=tuple(sorted(outcome.violations, key=lambda v: v.property != focus)),
+    )
     trace = make_trace(
         preset=preset,
         overrides=list(overrides),

@@ -84,12 +84,16 @@ def run_once(
     properties: Sequence[str] | None = None,
     *,
     record_events: bool = True,
+    digest: bool = True,
 ) -> RunOutcome:
     """Simulate ``schedule`` with nodes built by ``node`` and check ``properties``
-    (the defaults when None)."""
+    (the defaults when None). ``digest=False`` (without events) is the explorer's fast
+    path: same run, same verdict, no digest."""
     from ackcheck.properties import check
     from ackcheck.sim import simulate
 
-    result = simulate(schedule, resolve_node(node), config, record_events=record_events)
+    result = simulate(
+        schedule, resolve_node(node), config, record_events=record_events, digest=digest
+    )
     violations = tuple(check(result.history, properties))
     return RunOutcome(history=result.history, digest=result.digest, violations=violations)

@@ -95,6 +95,8 @@ class Recorder:
     already encoded (:meth:`record_json`).
     """
 
+    active = True  # False on a NullRecorder: callers skip building event data
+
     def __init__(self, keep: bool = True) -> None:
         self.keep = keep
         self._rows: list[tuple[int, str, str, Any, int]] = []
@@ -148,3 +150,27 @@ class Recorder:
         return tuple(
             Event(time=t, actor=a, kind=k, data=d, lamport=lc) for t, a, k, d, lc in self._rows
         )
+
+
+class NullRecorder(Recorder):
+    """Records nothing and computes no digest: the explorer's inner loop runs thousands
+    of schedules whose only product is a verdict, and re-runs the one counterexample
+    with a real :class:`Recorder`. Message ids still count, so a run is the same run."""
+
+    active = False
+
+    def __init__(self) -> None:
+        super().__init__(keep=False)
+
+    def record(
+        self, time: int, actor: str, kind: str, data: dict[str, Any], seen: int = 0
+    ) -> int:
+        return 0
+
+    def record_json(
+        self, time: int, actor: str, kind: str, data_json: str, data: Any, seen: int = 0
+    ) -> int:
+        return 0
+
+    def digest(self) -> str:
+        return ""

@@ -56,7 +56,7 @@ from ackcheck.schedule import (
 from ackcheck.sim.disk import SimDisk
 from ackcheck.sim.loop import EventLoop
 from ackcheck.sim.network import SimNetwork
-from ackcheck.sim.recorder import Recorder, canonical, canonical_json
+from ackcheck.sim.recorder import NullRecorder, Recorder, canonical, canonical_json
 from ackcheck.sim.seeds import RngStreams
 from ackcheck.sim.workload import ClientDriver
 
@@ -110,14 +110,16 @@ class Simulator:
 
     def __init__(
         self, schedule: Schedule, factory: NodeFactory, config: Any, *,
-        record_events: bool = True, max_events: int = 20_000_000,
+        record_events: bool = True, max_events: int = 20_000_000, digest: bool = True,
     ) -> None:
         self.schedule = _check_schedule(schedule, factory)
         self.factory = factory
         self.config = config
         self.loop = EventLoop(max_events=max_events)
         self.streams = RngStreams(schedule.seed)
-        self.recorder = Recorder(keep=record_events)
+        if not digest and record_events:
+            raise ConfigError("record_events=True needs the digest (digest=True)")
+        self.recorder = Recorder(keep=record_events) if digest else NullRecorder()
         self.network = SimNetwork(schedule.nodes, schedule.network, self.streams)
         self.slots = [
             NodeSlot(i, SimDisk(i), self.streams.get(f"node/{i}")) for i in range(schedule.nodes)
@@ -267,7 +269,7 @@ class Simulator:
         msg_id = rec.new_msg_id()
         lam = rec.record(now, slot.actor, "send",
                          {"to": f"n{dst}", "msg_id": msg_id, "type": type(msg).__name__,
-                          "msg": canonical(msg)})
+                          "msg": canonical(msg)}) if rec.active else 0
         times = self.network.arrivals(now, slot.actor, f"n{dst}")
         if not times:
             self._record_drop(slot.id, dst, msg_id, "loss")
@@ -344,7 +346,7 @@ class Simulator:
         dst = f"c{client}"
         lam = rec.record(now, slot.actor, "send",
                          {"to": dst, "msg_id": msg_id, "type": type(out.result).__name__,
-                          "msg": canonical(out)})
+                          "msg": canonical(out)}) if rec.active else 0
         for t in self.network.arrivals(now, slot.actor, dst, lossy=False):
             self.loop.at(t, self._client_receive, slot.id, out, msg_id, lam)
 
@@ -352,8 +354,9 @@ class Simulator:
         now = self.loop.now
         data = dict(out.data)
         self.observations.append(Observation(time=now, node=slot.id, kind=out.kind, data=data))
-        self.recorder.record(now, slot.actor, "observe",
-                             {"kind": out.kind, "data": canonical(data)})
+        if self.recorder.active:
+            self.recorder.record(now, slot.actor, "observe",
+                                 {"kind": out.kind, "data": canonical(data)})
         if out.kind == "halt":
             # Fail-stop as NATS does it: the process stays up and refuses; the node
             # itself decides what it still answers. Recorded so the final phase restarts it.
@@ -400,7 +403,7 @@ class Simulator:
         msg_id = rec.new_msg_id()
         lam = rec.record(now, actor, "send",
                          {"to": f"n{node}", "msg_id": msg_id, "type": type(request.op).__name__,
-                          "msg": canonical(request)})
+                          "msg": canonical(request)}) if rec.active else 0
         downs = self.slots[node].downs
         for t in self.network.arrivals(now, actor, f"n{node}", lossy=False):
             self.loop.at(t, self._deliver_request, actor, node, request, msg_id, lam, downs)
@@ -583,12 +586,16 @@ class Simulator:
 
 
 def simulate(
-    schedule: Schedule, factory: NodeFactory, config: Any, *, record_events: bool = True
+    schedule: Schedule, factory: NodeFactory, config: Any, *, record_events: bool = True,
+    digest: bool = True,
 ) -> SimResult:
     """Run ``schedule`` on nodes built by ``factory(node_id, nodes, config, rng)``.
 
     A pure function of (schedule, factory, config): the same inputs give the same
     history and digest in any process. ``record_events=False`` skips keeping the event
-    list (faster) but computes the same digest.
+    list (faster) but computes the same digest; ``digest=False`` (only without events)
+    skips the digest too (``SimResult.digest`` is then ``""``): the explorer's fast path.
     """
-    return Simulator(schedule, factory, config, record_events=record_events).run()
+    return Simulator(
+        schedule, factory, config, record_events=record_events, digest=digest
+    ).run()
