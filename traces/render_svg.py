@@ -26,7 +26,7 @@ from ackcheck.traces.trace import Trace
 
 LEFT, RIGHT, TOP, LANE = 70, 40, 70, 64
 WIDTH = 1280
-MAX_ARROWS = 4000  # beyond this, arrows are drawn only in the fault phase's busiest cut
+MAX_ARROWS = 4000  # beyond this, only the messages around the lost writes' acks are drawn
 
 FAULT_COLOURS = {
     "crash": "#b00020",
@@ -162,7 +162,14 @@ def steps(trace: Trace, sc: _Scale) -> list[Step]:
     lo = min(ack_window, default=0) - 50_000
     hi = max(ack_window, default=0) + 5_000
     if len(msgs) > MAX_ARROWS:
-        msgs = [m for m in msgs if lo <= m.sent <= hi][:MAX_ARROWS]
+        total = len(msgs)
+        near = [m for m in msgs if lo <= m.sent <= hi] if acks else msgs
+        msgs = near[:MAX_ARROWS]
+        first = msgs[0].sent if msgs else 0
+        note = (f'<text x="{sc.x(first)}" y="{sc.height - 8}" class="legend">only {len(msgs)} '
+                f"of {total} messages drawn</text>")
+        out.append(Step(first, -1, note, f"only {len(msgs)} of {total} messages are drawn "
+                                         "(those around the lost writes' acks)", "note"))
     for m in msgs:
         if m.src < sc.nodes and m.dst < sc.nodes:
             related = m.src in lost_nodes and lo <= m.sent <= hi and bool(acks)

@@ -386,3 +386,18 @@ def test_every_view_is_deterministic_across_processes(tmp_path: Path) -> None:
                               env={**os.environ, "PYTHONHASHSEED": seed})
         outs.add(proc.stdout)
     assert len(outs) == 1, outs
+
+
+def test_svg_bounds_its_arrows_and_says_so() -> None:
+    from ackcheck.traces.render_svg import MAX_ARROWS
+
+    trace = sample_trace(heartbeats=3_000)  # 6,000+ messages
+    root = ET.fromstring(render(trace, "svg"))
+    arrows = [e for e in root.iter(f"{SVG_NS}line") if "msg" in (e.get("class") or "")]
+    assert 0 < len(arrows) <= MAX_ARROWS
+    from ackcheck.traces.story import messages
+
+    total = len(messages(trace.history.events))
+    assert total > MAX_ARROWS
+    notes = [t.text for t in root.iter(f"{SVG_NS}text") if (t.text or "").startswith("only ")]
+    assert notes == [f"only {len(arrows)} of {total} messages drawn"]
