@@ -91,7 +91,7 @@ def show(trace_path: Path, fmt: str, out: Path | None) -> None:
 
             from ackcheck.traces.render_text import render_rich
 
-            Console(highlight=False).print(render_rich(trace), end="")
+            Console(highlight=False, soft_wrap=True).print(render_rich(trace), end="")
             return
         text = render(trace, fmt, name=name)
     except AckcheckError as exc:
