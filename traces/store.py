@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 
 from ackcheck.errors import TraceError
+from ackcheck.history import History
 from ackcheck.traces.codec import (
     events_to_list,
     history_from_dict,
@@ -173,8 +174,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For "not valid under any of the given schemas" (null-or-object fields), the error of
+    the alternative that matched the type: it names the field that is actually wrong."""
+    while error.context:
+        shaped = [e for e in error.context if e.validator != "type"] or list(error.context)
+        error = max(shaped, key=lambda e: len(e.absolute_path))
+    return error
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
-    best = jsonschema.exceptions.best_match([error])
+    best = _deepest(jsonschema.exceptions.best_match([error]))
     message = best.message
     if best.validator in ("type", "enum", "const", "pattern", "minimum", "maximum"):
         rule = f"{best.validator} {_short(best.validator_value)}"
@@ -215,6 +225,23 @@ def _check_preset(name: str | None) -> None:
         raise TraceError(f"unknown preset {name!r}; known: {known}")
 
 
+def _check_history_nodes(history: History) -> None:
+    """Every node a history record names exists: a trace that draws lane n7 of a 3-node
+    cluster is not one to believe."""
+    named: list[tuple[str, tuple[int, ...]]] = []
+    named += [(f"history.ops[{i}].node", (op.node,)) for i, op in enumerate(history.ops)]
+    named += [(f"history.faults[{i}].fault", fe.fault.nodes_named())
+              for i, fe in enumerate(history.faults)]
+    for part in ("observations", "final_reads", "residency", "losses"):
+        named += [(f"history.{part}[{i}].node", (r.node,))
+                  for i, r in enumerate(getattr(history, part))]
+    for where, nodes in named:
+        for n in nodes:
+            if not 0 <= n < history.nodes:
+                raise TraceError(f"field {where}: node {n}, but the cluster has nodes "
+                                 f"0..{history.nodes - 1}")
+
+
 def decode(doc: Any) -> Trace:
     """A parsed JSON document to a :class:`Trace`, checking format, version and schema."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -232,6 +259,7 @@ def decode(doc: Any) -> Trace:
         raise TraceError(
             f"history has {history.nodes} nodes but the schedule has {schedule.nodes}"
         )
+    _check_history_nodes(history)
     return Trace(
         preset=doc["preset"],
         overrides=tuple(doc["overrides"]),

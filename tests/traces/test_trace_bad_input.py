@@ -238,3 +238,25 @@ def test_integral_floats_are_not_integers(tmp_path: Path) -> None:
     doc["events"][3]["time"] = 1.5
     with pytest.raises(TraceError, match=r"field events\[3\]\.time: 1\.5 is not valid"):
         load_trace(_write(tmp_path, "float-event.json", doc))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.__setitem__("violation", {}), r"field violation: 'property' is a required"),
+        (lambda d: d["history"].__setitem__("final_states", [None, {"term": 1}]),
+         r"field history\.final_states\[1\]: 'role' is a required property"),
+        (lambda d: d["history"]["ops"][0].__setitem__("node", 3),
+         r"field history\.ops\[0\]\.node: node 3, but the cluster has nodes 0\.\.2"),
+        (lambda d: d["history"]["faults"][0]["fault"].__setitem__("node", 7),
+         r"field history\.faults\[0\]\.fault: node 7, but the cluster has nodes 0\.\.2"),
+        (lambda d: d["schedule"]["faults"][0].pop("node"),
+         r"schedule\.faults\[0\]: pause fault lacks field 'node'"),
+        (lambda d: d.pop("digest"), r"field \(top level\): 'digest' is a required property"),
+    ],
+)
+def test_errors_name_the_field(tmp_path: Path, mutate: Any, message: str) -> None:
+    doc = _doc()
+    mutate(doc)
+    with pytest.raises(TraceError, match=message):
+        load_trace(_write(tmp_path, "t.json", doc))
