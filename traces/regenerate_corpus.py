@@ -18,7 +18,9 @@ import click
 
 from ackcheck.traces.store import save_trace
 
-DEFAULT_DIR = Path(__file__).resolve().parent / "corpus"
+# The checkout's corpus, relative to the repository root: an installed (or strict
+# editable) copy of the package is not where the committed files live.
+DEFAULT_DIR = Path("traces") / "corpus"
 
 
 def corpus_name(preset: str, prop: str) -> str:
@@ -46,7 +48,8 @@ def regenerate_one(
 @click.option("--faults", default=None, metavar="KINDS",
               help="Fault kinds to search with, as for `ackcheck explore --faults`.")
 @click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path))
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Where the corpus is (run from the repository root for the default).")
 def main(
     only: tuple[str, ...], budget: float, seed: int, faults: str | None, directory: Path
 ) -> None:
@@ -58,7 +61,10 @@ def main(
         click.echo(f"ackcheck: error: unknown preset {unknown[0]!r}; known: "
                    f"{', '.join(PRESETS)}", err=True)
         sys.exit(2)
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.is_dir():
+        click.echo(f"ackcheck: error: {directory} is not a directory; run from the repository "
+                   "root or pass --dir", err=True)
+        sys.exit(2)
     missing_traces, missing_notes = [], []
     for name, preset in PRESETS.items():
         prop = preset.known_violation
