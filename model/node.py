@@ -530,6 +530,8 @@ class RaftNode:
             # A no-op of the new term lets the safe rule commit what earlier terms left.
             # The unsafe rule is the paper's Fig. 8 setting, which has no such no-op.
             self._append([(self.term, None)], out, self._leader_sync)
+        if self._leader_sync and self.durable < self.last_index:
+            self._sync(out)  # it counts itself only for what it has synced
         self.lead_start = self.last_index
         self.caught_up = self.commit >= self.lead_start
         for p in self.peers:

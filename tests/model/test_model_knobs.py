@@ -253,3 +253,24 @@ def test_client_reply_type_for_halted_node():
     b.node(1).halted = True
     out = b.publish(1, "x")
     assert isinstance(out[0], ClientReply) and out[0].result.reason == "halted"
+
+
+def test_a_local_fsync_leader_syncs_its_recovered_log_when_elected():
+    # Without the term-start no-op (unsafe rule) no append forces that sync; the leader
+    # must still sync what it recovered before it can count itself toward a commit.
+    cfg = attrs.evolve(RAFT, commit_rule="unsafe", fsync="never")
+    b = Bench(cfg, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.publish(0, "v", req_id=1)
+    b.deliver_all()
+    for i in range(3):
+        b.crash(i)  # process crash: the page cache (and the unsynced tail) survives
+    b.boot_all()
+    assert b.node(0).durable == 0 and b.node(0).last_index == 1
+    b.fire(0, "election")
+    b.deliver_all(keep=lambda s, d, m: d != 2 and s != 2)
+    assert b.node(0).role == "leader"
+    b.heartbeat(0)
+    assert b.node(0).commit == 1
+    assert b.disks[0].durable["log/000001.blk"] == bytes(b.disks[0].cache["log/000001.blk"])
