@@ -271,6 +271,7 @@ def test_a_local_fsync_leader_syncs_its_recovered_log_when_elected():
     b.fire(0, "election")
     b.deliver_all(keep=lambda s, d, m: d != 2 and s != 2)
     assert b.node(0).role == "leader"
-    b.heartbeat(0)
-    assert b.node(0).commit == 1
+    b.fire(0, "heartbeat")
+    b.deliver_all(keep=lambda s, d, m: d != 2 and s != 2)  # n2 stays cut off
+    assert b.node(0).commit == 1  # n1 plus the leader's own (now synced) copy
     assert b.disks[0].durable["log/000001.blk"] == bytes(b.disks[0].cache["log/000001.blk"])
