@@ -232,14 +232,25 @@ def _explain_lost(history: History, value: str, oks: list[Op]) -> list[str]:
         for op in oks
     )
     lines = [f"lost {value}: acked {acked}"]
-    lines.extend(f"  {line}" for line in _residency_lines(history, value, oks[0].time))
+    # Facts from the publish on: the node may send the ack before a fault that the
+    # client only hears about afterwards (the reply was in flight).
+    sent = max(
+        (op.time for op in history.ops
+         if op.f == "publish" and op.type == "invoke" and op.value == value
+         and op.process == oks[0].process and op.time <= oks[0].time),
+        default=oks[0].time,
+    )
+    lines.extend(f"  {line}" for line in _residency_lines(history, value, sent))
     # One line per removing event: a power failure of three nodes reads as one cause.
     removals: dict[tuple[int, str, str], list[int]] = {}
     for loss in sorted(history.losses, key=lambda x: (x.time, x.node)):
         if value in loss.values:
             removals.setdefault((loss.time, loss.cause, loss.file), []).append(loss.node)
     for (time, cause, file), nodes in removals.items():
-        lines.append(f"  removed {at(time)} by {cause} on {nodes_text(nodes)} ({file})")
+        in_flight = " (the ack was still in flight to the client)" if time < oks[0].time else ""
+        lines.append(
+            f"  removed {at(time)} by {cause} on {nodes_text(nodes)} ({file}){in_flight}"
+        )
     return lines
 
 
