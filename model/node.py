@@ -616,7 +616,10 @@ class RaftNode:
             self.caught_up = True
         if self.repairing:
             self._check_repaired(msg.term, msg.commit)
-        out.append(Send(src, AppendReply(self.term, True, match, 0)))
+        if msg.entries or msg.commit < match:
+            out.append(Send(src, AppendReply(self.term, True, match, 0)))
+        # else: a heartbeat at a tip the leader has already committed: an ack would tell
+        # it nothing it needs (match only feeds the commit), so save the round trip.
         return out
 
     def _check_repaired(self, leader_term: int, leader_commit: int) -> None:
