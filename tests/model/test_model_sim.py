@@ -155,3 +155,45 @@ def test_bit_flips_on_a_minority_truncate_acked_writes_away_unless_repaired(offs
     actions, halted, lost = outcomes["raft"]
     assert halted == [0, 1]  # fail-stop: unavailable, but nothing acked is lost
     assert not any(lost[n] for n in (2, 3, 4))
+
+
+def minority_snapshot_flips() -> Schedule:
+    """#7556's shape in this model: n0, n1 restart with a damaged snapshot while n3, n4
+    lag behind a partition and n2 (the only other full copy) is down."""
+    from ackcheck.schedule import BitFlip, Crash, Heal, Partition
+
+    faults = [TimedFault(300_000, Partition("split", (3, 4)))]
+    for n in (0, 1):
+        faults.append(TimedFault(700_000, BitFlip(n, target="snapshot", offset=30, bit=3)))
+        faults.append(TimedFault(710_000, Crash(n)))
+    faults += [
+        TimedFault(720_000, Crash(2)),
+        TimedFault(730_000, Heal()),
+        TimedFault(740_000, Restart(0)),
+        TimedFault(740_000, Restart(1)),
+    ]
+    return Schedule(
+        nodes=5,
+        seed=3,
+        duration=1_500_000,
+        workload=Workload(clients=3, writes=40, interval=15_000, start=100_000),
+        faults=tuple(faults),
+    )
+
+
+def test_deleted_snapshots_wipe_nodes_and_only_the_empty_vote_rule_saves_the_stream():
+    schedule = minority_snapshot_flips()
+    lost = {}
+    for empty_votes in ("ignore", "count"):
+        cfg = resolve_config(
+            "nats-2.12.1-sync-always", ["snapshot_interval=8", f"empty_votes={empty_votes}"]
+        )
+        h = simulate(schedule, make_node, cfg, record_events=False).history
+        assert len(h.acked()) == 40
+        actions = sorted({(o.node, o.data["action"]) for o in h.observations
+                          if o.kind == "recover"})
+        assert actions == [(0, "delete"), (1, "delete")]
+        lost[empty_votes] = lost_acked(h)
+    # NATS' guard (reference §5): wiped voters cannot help a lagging node win.
+    assert not any(lost["ignore"].values())
+    assert all(lost["count"][n] for n in range(5))
