@@ -158,6 +158,15 @@ class RaftConfig:
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ConfigError(f"{name}: expected an int >= {low}, got {v!r}")
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RaftConfig:
+        """``RaftConfig(**data)`` with a ConfigError (not a TypeError) for unknown keys,
+        for configs read back from files."""
+        unknown = [k for k in data if k not in KNOBS]
+        if unknown:
+            raise ConfigError(f"unknown knob {unknown[0]!r}; known: {', '.join(KNOBS)}")
+        return cls(**data)
+
     @property
     def fsync_interval(self) -> int | None:
         """The background sync interval in µs, or None for ``always``/``never``."""

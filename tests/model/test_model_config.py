@@ -102,3 +102,10 @@ def test_make_node_rejects_foreign_configs_and_too_many_replicas():
         make_node(0, 3, {"fsync": "always"}, random.Random(0))
     with pytest.raises(ConfigError, match="replicas"):
         make_node(0, 3, RaftConfig(replicas=5), random.Random(0))
+
+
+def test_from_dict_round_trips_and_names_unknown_knobs():
+    c = PRESETS["nats-2.12.1"].config
+    assert RaftConfig.from_dict(attrs.asdict(c)) == c
+    with pytest.raises(ConfigError, match="unknown knob 'sync_always'"):
+        RaftConfig.from_dict({"sync_always": True})
