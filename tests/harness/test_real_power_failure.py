@@ -38,7 +38,8 @@ def test_default_sync_interval_loses_acked_writes(version):
     assert history.source == f"nats-server {resolve_version(version)}"
     assert len(history.acked()) > 1000  # load was real
     assert [f.fault.kind for f in history.faults if f.applied] == ["power-failure"]
-    assert all(r.complete for r in history.final_reads), history.final_reads
+    reads = [(r.node, len(r.entries), r.complete, r.error) for r in history.final_reads]
+    assert all(r.complete for r in history.final_reads), reads
     (violation,) = violations
     assert violation.property == "ack-implies-durable"
     assert len(violation.data["lost"]) > 0
@@ -49,7 +50,8 @@ def test_sync_always_loses_nothing(version):
     history, violations = _run(version, "always")
     acked = history.acked()
     assert len(acked) > 500
-    assert all(r.complete and not r.error for r in history.final_reads), history.final_reads
+    reads = [(r.node, len(r.entries), r.complete, r.error) for r in history.final_reads]
+    assert all(r.complete and not r.error for r in history.final_reads), reads
     for read in history.final_reads:  # every acked value is on every server
         values = {v for _, v in read.entries}
         assert not set(acked) - values
