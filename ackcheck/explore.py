@@ -24,7 +24,7 @@ from ackcheck import metrics
 from ackcheck.errors import ConfigError
 from ackcheck.runner import BUILTIN_NODE, RunOutcome, run_once
 from ackcheck.schedule import US_PER_S, NetworkSpec, Schedule, Workload
-from ackcheck.strategies import fault_schedules, parse_kinds
+from ackcheck.strategies import fault_schedules, parse_kinds, parse_targets
 
 DEFAULT_PRESET = "nats-2.12.1"
 DEFAULT_EXAMPLES = 300
@@ -39,6 +39,8 @@ class ExploreStats:
     best_targets: dict[str, float]
     seed: int
     workers: int = 1
+    found_after_examples: int | None = None  # when the first failure was seen
+    found_after_seconds: float | None = None
 
     @property
     def examples_per_second(self) -> float:
@@ -132,6 +134,7 @@ class _Search:
     seed: int
     started: float = attrs.field(factory=time.monotonic)
     found_at: float | None = None
+    found_after_examples: int | None = None
     examples: int = 0
     faults_by_kind: Counter[str] = attrs.field(factory=Counter)
     coverage: Counter[str] = attrs.field(factory=Counter)
@@ -148,6 +151,10 @@ class _Search:
             coverage=dict(sorted(self.coverage.items())),
             best_targets=dict(sorted(self.best_targets.items())),
             seed=self.seed,
+            found_after_examples=self.found_after_examples,
+            found_after_seconds=(
+                None if self.found_at is None else self.found_at - self.started
+            ),
         )
 
     def check_budget(self) -> None:
@@ -191,6 +198,7 @@ class _Search:
             # properties' failures cannot pull the shrinker onto a different, smaller bug.
             self.focus = violated[0]
             self.found_at = now
+            self.found_after_examples = self.examples
         if self.focus not in violated:
             return
         focused = tuple(sorted(outcome.violations, key=lambda v: v.property != self.focus))
@@ -230,6 +238,7 @@ def search_once(
     horizon: int = 2 * US_PER_S,
     workload: Workload | None = None,
     network: NetworkSpec | None = None,
+    targets: str | Sequence[str] | None = None,
     progress: Callable[[ExploreStats], None] | None = None,
 ) -> tuple[ExploreStats, tuple[Schedule, RunOutcome, bool] | None]:
     """One Hypothesis search in this process; returns stats and (schedule, outcome,
@@ -241,6 +250,7 @@ def search_once(
         horizon=horizon,
         workload=workload,
         network=network,
+        targets=targets,
     )
     state = _Search(
         config=config,
@@ -298,6 +308,7 @@ def explore(
     horizon: int = 2 * US_PER_S,
     workload: Workload | None = None,
     network: NetworkSpec | None = None,
+    targets: str | Sequence[str] | None = None,
     workers: int = 1,
     out: str | Path | None = None,
     progress: Callable[[ExploreStats], None] | None = None,
@@ -308,7 +319,8 @@ def explore(
     ``examples`` bounds the number of schedules tried, ``budget`` the seconds spent
     searching (shrinking gets ``shrink_budget`` more). ``workers`` > 1 runs independent
     searches in that many processes with distinct seeds and returns the first violation
-    found. With ``out``, the counterexample is saved there as a trace file.
+    found. ``targets`` limits which files corruption faults hit (log, snapshot, vote).
+    With ``out``, the counterexample is saved there as a trace file.
     """
     if examples is not None and examples < 1:
         raise ConfigError(f"examples must be >= 1, got {examples}")
@@ -320,6 +332,7 @@ def explore(
         raise ConfigError(f"nodes must be >= 1, got {nodes}")
     preset, config = resolve_config(preset_or_config, overrides, node)
     parse_kinds(faults)  # validate before any work
+    parse_targets(targets)
     if properties is not None:
         from ackcheck.properties import REGISTRY
 
@@ -341,6 +354,7 @@ def explore(
         horizon=horizon,
         workload=workload,
         network=network,
+        targets=targets,
     )
     if workers == 1:
         stats, found = search_once(config, seed_value=seed, progress=progress, **kwargs)

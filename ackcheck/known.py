@@ -1,72 +1,97 @@
-"""The known violations: for each unsafe preset, the bug it is known to have.
+"""The known violations: for each unsafe preset, the bug it is known to have and the
+search settings that find it.
 
 One list, used by the test suite (each must be found), by ``bench/time_to_bug.py``
-(how fast) and by the corpus generator (``traces/corpus/``). ``by_hand`` is the length
-of the shortest schedule we could write by hand that shows the bug: shrunk schedules are
-held to at most one fault more.
+(how fast) and by the corpus generator (``traces/corpus/<preset>--<property>``).
+``by_hand`` is the length of the shortest schedule we could write by hand that shows the
+bug: shrunk schedules are held to at most one fault more.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
+
+from ackcheck.schedule import NetworkSpec
 
 
 @attrs.frozen
 class KnownBug:
-    name: str  # also the corpus trace's file stem
     preset: str
     property: str
     faults: str  # the fault kinds explored (ackcheck.strategies.parse_kinds)
     by_hand: int
     story: str
+    nodes: int = 5
+    network: NetworkSpec = attrs.field(factory=NetworkSpec)
+    targets: str | None = None  # file targets of corruption faults
     overrides: tuple[str, ...] = ()
 
+    @property
+    def name(self) -> str:
+        """Also the corpus trace's file stem."""
+        return f"{self.preset}--{self.property}"
+
+    def explore_kwargs(self) -> dict[str, Any]:
+        """The arguments that make :func:`ackcheck.explore.explore` look for this bug."""
+        return dict(
+            overrides=self.overrides,
+            properties=[self.property],
+            faults=self.faults,
+            nodes=self.nodes,
+            network=self.network,
+            targets=self.targets,
+        )
+
+
+_LAZY_FSYNC = (
+    "Acks before fsync and fsyncs every 2 minutes: a coordinated power failure loses every "
+    "acknowledged write since the last sync (nats-server#7564)."
+)
 
 KNOWN_BUGS: tuple[KnownBug, ...] = (
     KnownBug(
-        name="nats-2.12.1-lazy-fsync",
         preset="nats-2.12.1",
         property="ack-implies-durable",
         faults="power",
         by_hand=1,
-        story="Acks before fsync and fsyncs every 2 minutes: a coordinated power failure "
-        "loses every acknowledged write since the last sync (nats-server#7564).",
+        story=_LAZY_FSYNC,
     ),
     KnownBug(
-        name="nats-2.12.1-bitflip-truncate",
+        preset="nats-2.14",
+        property="ack-implies-durable",
+        faults="power",
+        by_hand=1,
+        story=_LAZY_FSYNC + " 2.14 changed snapshot handling, not the sync interval.",
+    ),
+    KnownBug(
         preset="nats-2.12.1-sync-always",
         property="ack-implies-durable",
-        faults="bit-flip,crash,restart,partition",
+        faults="bit-flip,crash,restart",
+        targets="log",
+        nodes=3,
         by_hand=3,
-        story="Even with sync_interval: always, a bit flip in one node's log block makes "
-        "recovery truncate the log there; that node then helps elect a leader without "
-        "the tail and acknowledged writes vanish (nats-server#7549).",
+        story="Even with sync_interval: always, a bit flip in a log block makes recovery "
+        "truncate the log there and carry on; with the only other full copy briefly "
+        "behind, a majority without the tail elects a leader and acknowledged writes "
+        "vanish (nats-server#7549).",
     ),
     KnownBug(
-        name="nats-2.12.1-snapshot-delete",
-        preset="nats-2.12.1-sync-always",
-        property="ack-implies-durable",
-        faults="bit-flip,crash,restart,partition",
-        by_hand=3,
-        overrides=("snapshot_interval=8",),
-        story="A corrupt snapshot is deleted and the node resets its state: the stream "
-        "it held can be lost (nats-server#7556).",
-    ),
-    KnownBug(
-        name="raft-unpersisted-vote",
         preset="raft-unpersisted-vote",
         property="election-safety",
         faults="crash,restart,partition",
-        by_hand=3,
+        nodes=3,
+        network=NetworkSpec(min_delay=5_000, max_delay=80_000),
+        by_hand=2,
         story="Term and vote kept only in memory: a voter that restarts forgets it voted "
         "and votes again in the same term, electing a second leader.",
     ),
     KnownBug(
-        name="raft-unsafe-commit",
         preset="raft-unsafe-commit",
         property="state-machine-safety",
         faults="crash,restart,partition",
-        by_hand=4,
+        by_hand=5,
         story="Counting replicas of an earlier term's entry as committed (Raft paper, "
         "Figure 8): a later leader overwrites an entry another node already applied.",
     ),

@@ -174,7 +174,10 @@ class _FileFault(_OneNode):
 
 @attrs.frozen
 class BitFlip(_FileFault):
-    """Flip one bit of a stored file: every later read of that byte sees the flip."""
+    """Flip one bit of a stored file of a killed node, which then restarts and recovers
+    from it (as Jepsen's bitflip nemesis pairs corruption with a kill: a running process
+    would never read the damage). A node that is down keeps the flip until it restarts;
+    every later read of that byte sees it."""
 
     kind: ClassVar[str] = "bit-flip"
     bit: int = 0
@@ -182,7 +185,8 @@ class BitFlip(_FileFault):
 
 @attrs.frozen
 class LatentSectorError(_FileFault):
-    """Reads of ``length`` bytes from ``offset`` fail (EIO) until they are rewritten."""
+    """Reads of ``length`` bytes from ``offset`` fail (EIO) until they are rewritten; like
+    :class:`BitFlip`, applied to a killed node that then restarts and recovers."""
 
     kind: ClassVar[str] = "latent-sector-error"
     length: int = 512

@@ -93,9 +93,25 @@ def _node_sets(draw: st.DrawFn, nodes: int) -> tuple[int, ...]:
     return tuple(sorted({first, *rest}))
 
 
-def _fault_strategy(kind: str, nodes: int) -> st.SearchStrategy[Fault]:
+def parse_targets(spec: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"log,snapshot"`` -> the file targets corruption faults may hit."""
+    if spec is None:
+        return FILE_TARGETS
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    unknown = [t for t in items if t not in FILE_TARGETS]
+    if unknown or not items:
+        raise ConfigError(
+            f"unknown file target {unknown[0] if unknown else ''!r}; "
+            f"known: {', '.join(FILE_TARGETS)}"
+        )
+    return tuple(t for t in FILE_TARGETS if t in items)
+
+
+def _fault_strategy(
+    kind: str, nodes: int, targets: tuple[str, ...] = FILE_TARGETS
+) -> st.SearchStrategy[Fault]:
     node = st.integers(0, nodes - 1)
-    target = st.sampled_from(FILE_TARGETS)
+    target = st.sampled_from(targets)
     index = st.integers(0, 7)
     offset = st.integers(0, 1 << 20)
     if kind == "pause":
@@ -141,17 +157,56 @@ def _fault_strategy(kind: str, nodes: int) -> st.SearchStrategy[Fault]:
     raise ConfigError(f"unknown fault kind {kind!r}")
 
 
-def timed_faults(
-    *, nodes: int = 5, kinds: str | Sequence[str] | None = None, horizon: int = 2 * US_PER_S
-) -> st.SearchStrategy[TimedFault]:
-    """One fault at a time in ``[0, horizon]``; kinds shrink towards the benign end."""
+def _recovery(fault: Fault) -> list[Fault]:
+    """The event that undoes ``fault``, if it has one: restart after a crash or power
+    failure, resume after a pause, heal after a partition."""
+    if isinstance(fault, (Crash, TornWrite)):
+        return [Restart(fault.node)]
+    if isinstance(fault, PowerFailure):
+        return [Restart(n) for n in fault.nodes]
+    if isinstance(fault, Pause):
+        return [Resume(fault.node)]
+    if isinstance(fault, Partition):
+        return [Heal()]
+    return []
+
+
+def fault_groups(
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    horizon: int = 2 * US_PER_S,
+    targets: str | Sequence[str] | None = None,
+) -> st.SearchStrategy[tuple[TimedFault, ...]]:
+    """One fault at a time in ``[0, horizon]``, with an optional recovery some time
+    later (a node that crashed comes back, a partition heals) drawn with it as one unit.
+
+    Drawing the pair together is what lets random search reach states like "crash,
+    then restart while the others moved on" without needing two independent lucky
+    draws; the recovery shrinks to "none" (the final phase restarts and heals anyway)."""
     if nodes < 1:
         raise ConfigError(f"nodes must be >= 1, got {nodes}")
     if horizon < 0:
         raise ConfigError(f"horizon must be >= 0, got {horizon}")
     chosen = parse_kinds(kinds)
-    faults = st.one_of([_fault_strategy(k, nodes) for k in chosen])
-    return st.builds(TimedFault, at=st.integers(0, horizon), fault=faults)
+    files = parse_targets(targets)
+    faults = st.one_of([_fault_strategy(k, nodes, files) for k in chosen])
+    after = st.one_of(st.none(), st.integers(1_000, max(1_000, horizon)))
+
+    def build(at: int, fault: Fault, delay: int | None) -> tuple[TimedFault, ...]:
+        first = TimedFault(at, fault)
+        if delay is None:
+            return (first,)
+        return (first, *(TimedFault(at + delay, r) for r in _recovery(fault)))
+
+    return st.builds(build, st.integers(0, horizon), faults, after)
+
+
+def timed_faults(
+    *, nodes: int = 5, kinds: str | Sequence[str] | None = None, horizon: int = 2 * US_PER_S
+) -> st.SearchStrategy[TimedFault]:
+    """Single timed faults of ``kinds``, shrinking towards the benign end."""
+    return fault_groups(nodes=nodes, kinds=kinds, horizon=horizon).map(lambda g: g[0])
 
 
 def workloads(
@@ -182,8 +237,11 @@ def fault_schedules(
     workload: st.SearchStrategy[Workload] | Workload | None = None,
     network: NetworkSpec | None = None,
     seeds: st.SearchStrategy[int] | None = None,
+    targets: str | Sequence[str] | None = None,
 ) -> st.SearchStrategy[Schedule]:
-    """Schedules of up to ``max_faults`` faults of ``kinds`` over ``horizon`` µs.
+    """Schedules of up to ``max_faults`` faults of ``kinds`` over ``horizon`` µs, each
+    perhaps followed by its recovery (see :func:`fault_groups`); recoveries fall in the
+    horizon or after it, where the final phase heals everything anyway.
 
     The simulator seed is drawn too (small integers, shrinking to 0) so that message
     delays and election timeouts vary between examples."""
@@ -204,8 +262,8 @@ def fault_schedules(
         network=st.just(network or NetworkSpec()),
         workload=wl,
         faults=st.lists(
-            timed_faults(nodes=nodes, kinds=kinds, horizon=horizon),
+            fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets),
             min_size=min_faults,
             max_size=max_faults,
-        ).map(tuple),
+        ).map(lambda groups: tuple(tf for group in groups for tf in group)),
     )

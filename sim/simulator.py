@@ -515,18 +515,34 @@ class Simulator:
             note = self._power_fail(self.slots[fault.node], fault.keep)
             return True, note
         if isinstance(fault, BitFlip):
-            where = self.slots[fault.node].disk.bit_flip(
-                fault.target, fault.file_index, fault.offset, fault.bit)
-            return (True, where) if where else (False, f"no {fault.target} bytes to flip")
+            slot = self.slots[fault.node]
+            where = slot.disk.bit_flip(fault.target, fault.file_index, fault.offset, fault.bit)
+            if not where:
+                return False, f"no {fault.target} bytes to flip"
+            return True, self._restart_to_read(slot, where)
         if isinstance(fault, LatentSectorError):
-            where = self.slots[fault.node].disk.latent_error(
+            slot = self.slots[fault.node]
+            where = slot.disk.latent_error(
                 fault.target, fault.file_index, fault.offset, fault.length)
-            return (True, where) if where else (False, f"no {fault.target} bytes to spoil")
+            if not where:
+                return False, f"no {fault.target} bytes to spoil"
+            return True, self._restart_to_read(slot, where)
         if isinstance(fault, MisdirectedWrite):
             where = self.slots[fault.node].disk.arm_misdirect(
                 fault.target, fault.file_index, fault.offset)
             return (True, where) if where else (False, f"no {fault.target} file")
         return False, f"fault kind {fault.kind!r} is not simulated"
+
+    def _restart_to_read(self, slot: NodeSlot, where: str) -> str:
+        """Damage is applied to a killed node, which then starts and recovers from it, as
+        Jepsen's file-corruption nemeses do (and the real-cluster harness does): a
+        running process holds its data in memory and would never read the damage. A node
+        that is down just keeps the damage until it restarts."""
+        if slot.status == DOWN:
+            return where
+        self._stop(slot, "crash", {"why": "damaged while stopped"})
+        self._boot(slot, "restart")
+        return f"{where}; n{slot.id} killed and restarted on it"
 
     def _power_fail(self, slot: NodeSlot, keep: int | None) -> str:
         """Crash (if running) and drop the page cache; the OS went down too."""

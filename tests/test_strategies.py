@@ -23,14 +23,15 @@ def test_generated_schedules_are_valid(schedule: Schedule) -> None:
         faults=schedule.faults,
     )
     for tf in schedule.faults:
-        assert 0 <= tf.at <= schedule.duration
+        assert 0 <= tf.at <= 2 * schedule.duration
         assert all(0 <= n < schedule.nodes for n in tf.fault.nodes_named())
 
 
 @given(fault_schedules(kinds="crash,partition", max_faults=5))
 def test_only_requested_kinds(schedule: Schedule) -> None:
-    assert {tf.fault.kind for tf in schedule.faults} <= {"crash", "partition"}
-    assert len(schedule.faults) <= 5
+    # Each drawn fault may bring its recovery along: restart after crash, heal after cut.
+    assert {tf.fault.kind for tf in schedule.faults} <= {"crash", "partition", "restart", "heal"}
+    assert sum(tf.fault.kind in ("crash", "partition") for tf in schedule.faults) <= 5
 
 
 def test_shrinks_to_one_simple_fault() -> None:
@@ -60,3 +61,14 @@ def test_parse_kinds_rejects_unknown(spec: str) -> None:
 def test_bad_arguments_rejected() -> None:
     with pytest.raises(ConfigError):
         fault_schedules(min_faults=3, max_faults=2)
+
+
+def test_settings_profiles_registered() -> None:
+    from hypothesis import settings
+
+    import ackcheck.profiles as profiles
+
+    for name in profiles.PROFILES:
+        settings.get_profile(name)
+    ci = settings.get_profile("ackcheck-ci")
+    assert ci.derandomize and ci.database is None and ci.deadline is None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from ackcheck.known import KNOWN_BUGS, KnownBug
 from ackcheck.traces.store import save_trace
 
 # The checkout's corpus, relative to the repository root: an installed (or strict
@@ -23,37 +24,28 @@ from ackcheck.traces.store import save_trace
 DEFAULT_DIR = Path("traces") / "corpus"
 
 
-def corpus_name(preset: str, prop: str) -> str:
-    return f"{preset}--{prop}"
-
-
-def regenerate_one(
-    preset: str, prop: str, directory: Path, budget: float, seed: int, faults: str | None = None
-) -> Path | None:
-    """Search ``preset`` for ``prop``; save and return the trace, or None if not found."""
+def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> Path | None:
+    """Search for ``bug`` with its own settings; save and return the trace, or None."""
     from ackcheck.explore import explore
 
-    result = explore(preset, properties=[prop], budget=budget, seed=seed, faults=faults)
+    result = explore(bug.preset, budget=budget, seed=seed, **bug.explore_kwargs())
     found = result.counterexample
     if found is None or found.trace is None:
         return None
-    return save_trace(found.trace, directory / f"{corpus_name(preset, prop)}.json.gz")
+    return save_trace(found.trace, directory / f"{bug.name}.json.gz")
 
 
 @click.command()
 @click.option("--preset", "only", multiple=True, help="Only these presets (repeatable).")
 @click.option("--budget", default=120.0, show_default=True, type=click.FloatRange(min=1),
-              help="Seconds of search per preset (shrinking gets more).")
+              help="Seconds of search per known bug (shrinking gets more).")
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--faults", default=None, metavar="KINDS",
-              help="Fault kinds to search with, as for `ackcheck explore --faults`.")
 @click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Where the corpus is (run from the repository root for the default).")
-def main(
-    only: tuple[str, ...], budget: float, seed: int, faults: str | None, directory: Path
-) -> None:
-    """Regenerate the corpus traces (see traces/corpus/README.md)."""
+def main(only: tuple[str, ...], budget: float, seed: int, directory: Path) -> None:
+    """Regenerate the corpus traces (see traces/corpus/README.md), one per known bug in
+    ``ackcheck.known.KNOWN_BUGS``, each searched with that bug's own settings."""
     from ackcheck.model import PRESETS
 
     unknown = [p for p in only if p not in PRESETS]
@@ -66,17 +58,16 @@ def main(
                    "root or pass --dir", err=True)
         sys.exit(2)
     missing_traces, missing_notes = [], []
-    for name, preset in PRESETS.items():
-        prop = preset.known_violation
-        if not prop or (only and name not in only):
+    for bug in KNOWN_BUGS:
+        if only and bug.preset not in only:
             continue
-        path = regenerate_one(name, prop, directory, budget, seed, faults)
+        path = regenerate_one(bug, directory, budget, seed)
         if path is None:
-            click.echo(f"{name}: no {prop} violation found in {budget:.0f}s (seed {seed})")
-            missing_traces.append(name)
+            click.echo(f"{bug.name}: not found in {budget:.0f}s (seed {seed})")
+            missing_traces.append(bug.name)
             continue
-        click.echo(f"{name}: {prop} -> {path}")
-        note = path.with_name(f"{corpus_name(name, prop)}.md")
+        click.echo(f"{bug.name} -> {path}")
+        note = path.with_name(f"{bug.name}.md")
         if not note.exists():
             missing_notes.append(note.name)
     if missing_notes:

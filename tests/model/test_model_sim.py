@@ -115,9 +115,9 @@ def minority_bit_flips(offset: int) -> Schedule:
     from ackcheck.schedule import BitFlip, Crash, Heal, Partition
 
     faults = [TimedFault(300_000, Partition("split", (3, 4)))]
-    for n in (0, 1):
-        faults.append(TimedFault(700_000, BitFlip(n, target="log", offset=offset, bit=3)))
-        faults.append(TimedFault(710_000, Crash(n)))
+    for n in (0, 1):  # flipped while down, so they recover from it at the restart
+        faults.append(TimedFault(700_000, Crash(n)))
+        faults.append(TimedFault(710_000, BitFlip(n, target="log", offset=offset, bit=3)))
     faults += [
         TimedFault(720_000, Crash(2)),
         TimedFault(730_000, Heal()),
@@ -163,9 +163,9 @@ def minority_snapshot_flips() -> Schedule:
     from ackcheck.schedule import BitFlip, Crash, Heal, Partition
 
     faults = [TimedFault(300_000, Partition("split", (3, 4)))]
-    for n in (0, 1):
-        faults.append(TimedFault(700_000, BitFlip(n, target="snapshot", offset=30, bit=3)))
-        faults.append(TimedFault(710_000, Crash(n)))
+    for n in (0, 1):  # flipped while down, so they recover from it at the restart
+        faults.append(TimedFault(700_000, Crash(n)))
+        faults.append(TimedFault(710_000, BitFlip(n, target="snapshot", offset=30, bit=3)))
     faults += [
         TimedFault(720_000, Crash(2)),
         TimedFault(730_000, Heal()),

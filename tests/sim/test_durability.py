@@ -92,33 +92,46 @@ def test_torn_write_with_everything_synced_is_a_plain_power_failure() -> None:
     assert set(h.acked()) <= final_values(h)
 
 
-def test_bit_flip_is_seen_after_restart_not_by_the_running_process() -> None:
+def test_bit_flip_kills_the_node_and_its_recovery_reads_the_flip() -> None:
     reg = Registry()
-    faults = (TimedFault(20_000, BitFlip(0, "log", 0, offset=0, bit=0)),
-              TimedFault(21_000, Crash(0)), TimedFault(22_000, Restart(0)))
+    faults = (TimedFault(20_000, BitFlip(0, "log", 0, offset=0, bit=0)),)
     h = run(True, faults, reg)
-    first, second = reg.built[0]
-    assert first.entries[0] == "0-0"  # its memory is untouched
+    first, second = reg.built[0][:2]
+    assert first.entries[0] == "0-0"  # the killed process had it right in memory
     expected = "".join(v + "\n" for v in first.entries).encode()
     diff = [i for i, (a, b) in enumerate(zip(expected, second.recovered, strict=True)) if a != b]
     assert diff == [0] and second.recovered[0] == ord("0") ^ 1
-    assert h.faults[0].note == "log/data@0 bit 0"
+    assert h.faults[0].note == "log/data@0 bit 0; n0 killed and restarted on it"
+    stops = [(e.time, e.kind) for e in h.events if e.actor == "n0" and e.kind in ("crash", "boot")]
+    assert stops[:3] == [(0, "boot"), (20_000, "crash"), (20_000, "boot")]
     assert h.losses == ()
 
 
+def test_bit_flip_on_a_down_node_waits_for_its_restart() -> None:
+    reg = Registry()
+    faults = (TimedFault(20_000, Crash(0)),
+              TimedFault(21_000, BitFlip(0, "log", 0, offset=0, bit=0)),
+              TimedFault(22_000, Restart(0)))
+    h = run(True, faults, reg)
+    first, second = reg.built[0][:2]
+    assert second.recovered[0] == ord("0") ^ 1
+    assert h.faults[1].note == "log/data@0 bit 0"
+    boots = [e.time for e in h.events if e.actor == "n0" and e.kind == "boot"]
+    assert boots[:2] == [0, 22_000]
+
+
 def test_latent_sector_error_fails_recovery_reads() -> None:
-    faults = (TimedFault(20_000, LatentSectorError(0, "log", 0, offset=3, length=4)),
-              TimedFault(21_000, Crash(0)), TimedFault(22_000, Restart(0)))
+    faults = (TimedFault(20_000, LatentSectorError(0, "log", 0, offset=3, length=4)),)
     h = run(True, faults)
     halts = [e for e in h.events if e.kind == "halt"]
-    assert [e.time for e in halts] == [22_000, 60_000]  # the final restart halts again
+    assert [e.time for e in halts] == [20_000, 60_000]  # the final restart halts again
     recover = [o for o in h.observations if o.kind == "recover"]
     assert recover and "latent sector error" in recover[0].data["detail"]
     state = h.final_states[0]
     assert state is not None and state.halted  # fail-stop: up, but refusing
     assert not h.final_reads[0].complete and h.final_reads[0].error == "refused: halted"
     stops = [(e.time, e.kind) for e in h.events if e.actor == "n0" and e.kind in ("stop", "boot")]
-    assert stops == [(0, "boot"), (22_000, "boot"), (60_000, "stop"), (60_000, "boot")]
+    assert stops == [(0, "boot"), (20_000, "boot"), (60_000, "stop"), (60_000, "boot")]
 
 
 def test_misdirected_write_lands_away_from_its_aim() -> None:

@@ -148,8 +148,9 @@ def test_uncaught_read_error_in_recovery_kills_the_process() -> None:
         return []
 
     reg = Registry()
-    faults = (TimedFault(1_000, LatentSectorError(0, "log", 0, 0, 1)),
-              TimedFault(2_000, Crash(0)), TimedFault(3_000, Restart(0)))
+    faults = (TimedFault(1_000, Crash(0)),
+              TimedFault(2_000, LatentSectorError(0, "log", 0, 0, 1)),
+              TimedFault(3_000, Restart(0)))
     sched = Schedule(nodes=1, duration=10_000, settle=0, workload=NO_CLIENTS, faults=faults)
     h = simulate(sched, script_factory(script, reg), None).history
     halts = [(e.time, e.data["reason"]) for e in h.events if e.kind == "halt"]
