@@ -12,6 +12,7 @@ so nothing heavy is imported until a counterexample or a replay needs it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,47 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.user_properties.append(("ackcheck_trace", str(path)))
         item.config.stash[_REPLAY_CMDS].append(f"{item.nodeid}: {command}")
     return report
+
+
+# ------------------------------------------------------------ real-cluster fixtures
+# Defined here so they are always available, but the harness (networkx, nats-py, FUSE)
+# is imported only when a test asks for one.
+
+
+@pytest.fixture
+def nats_version() -> str:
+    """The nats-server version under test: ``$ACKCHECK_NATS_VERSION`` or 2.12.1."""
+    from ackcheck.harness.pytest_fixtures import version_under_test
+
+    return version_under_test()
+
+
+@pytest.fixture
+def nats_cluster_factory() -> Iterator[Any]:
+    """``make(nodes=3, version=..., sync_interval=None, **kw)`` -> a started real cluster
+    on the lose-unsynced-writes file system; all are stopped and removed at teardown."""
+    from ackcheck.harness.pytest_fixtures import ClusterFactory
+
+    factory = ClusterFactory()
+    try:
+        yield factory
+    finally:
+        factory.close_all()
+
+
+@pytest.fixture
+def nats_cluster(nats_cluster_factory: Any, nats_version: str) -> Any:
+    """A started 3-node cluster of ``nats_version`` with nats' default sync interval."""
+    return nats_cluster_factory(3, nats_version)
+
+
+@pytest.fixture
+def faults(nats_cluster: Any) -> Any:
+    """Fault handles on ``nats_cluster`` in the schedule's vocabulary (crash,
+    power_failure, pause, resume, restart, partition, heal)."""
+    from ackcheck.harness.pytest_fixtures import FaultHandles
+
+    return FaultHandles(nats_cluster)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

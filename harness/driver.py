@@ -106,6 +106,9 @@ def apply_fault(cluster: NatsCluster, fault: Fault) -> tuple[bool, str]:
         prefix = f"n{fault.node} was up: killed first; " if killed else ""
         if isinstance(fault, LatentSectorError):
             prefix += "approximated by inverting the range; "
+        if killed:  # as in the simulator: killed, damaged, started again on the damage
+            cluster.start_node(fault.node)
+            note += f"; n{fault.node} restarted on it"
         return not note.startswith("no "), prefix + note
     if isinstance(fault, MisdirectedWrite):
         return False, "misdirected writes cannot be injected into a real server"
@@ -182,9 +185,13 @@ async def _apply_timed(
             applied, note = apply_fault(cluster, tf.fault)
         except HarnessError as exc:
             applied, note = False, f"not carried out: {exc}"
-        if applied and isinstance(tf.fault, Restart):
+        restarted = isinstance(tf.fault, Restart) or (
+            isinstance(tf.fault, BitFlip | LatentSectorError) and "restarted on it" in note
+        )
+        if applied and restarted:
             ok = await _wait_for(
-                lambda n=tf.fault.node: _healthy(cluster, n), options.restart_wait_s
+                lambda n=tf.fault.node: _healthy(cluster, n),  # type: ignore[attr-defined]
+                options.restart_wait_s,
             )
             if not ok:
                 note += f" (not healthy within {options.restart_wait_s:.0f}s)"

@@ -8,15 +8,15 @@
         faults.power_failure(0, 1, 2)
         faults.restart_all()
 
-Load them with ``pytest_plugins = ["ackcheck.harness.pytest_fixtures"]`` (the ackcheck
-pytest plugin does it for you). Tests using a cluster skip, with the reason, only where
-FUSE is unavailable; a missing binary is downloaded into the cache once.
+The fixtures themselves (``nats_version``, ``nats_cluster_factory``, ``nats_cluster``,
+``faults``) are defined by the ackcheck pytest plugin, which imports this module only when
+a test asks for one. Tests using a cluster skip, with the reason, only where FUSE is
+unavailable; a missing binary is downloaded into the cache once.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -36,42 +36,33 @@ def require_fuse() -> None:
         pytest.skip(f"FUSE unavailable: {reason}")
 
 
-@pytest.fixture
-def nats_version() -> str:
-    """The nats-server under test: ``$ACKCHECK_NATS_VERSION`` or 2.12.1."""
-    return os.environ.get("ACKCHECK_NATS_VERSION", DEFAULT_VERSION)
+class ClusterFactory:
+    """``make(nodes=3, version="2.12.1", sync_interval=None, **kw)`` -> a started cluster;
+    every cluster made is closed by :meth:`close_all` (the fixture's teardown)."""
 
+    def __init__(self) -> None:
+        self.made: list[NatsCluster] = []
 
-@pytest.fixture
-def nats_cluster_factory() -> Iterator[Callable[..., NatsCluster]]:
-    """``make(nodes=3, version="2.12.1", sync_interval=None, **kw)`` -> a started
-    cluster; every cluster made is closed at teardown."""
-    made: list[NatsCluster] = []
-
-    def make(
-        nodes: int = 3, version: str = DEFAULT_VERSION, sync_interval: str | None = None,
+    def __call__(
+        self, nodes: int = 3, version: str = DEFAULT_VERSION, sync_interval: str | None = None,
         **kwargs: Any,
     ) -> NatsCluster:
         if kwargs.get("fuse", True):
             require_fuse()
         cluster = NatsCluster(nodes, version, sync_interval, **kwargs)
-        made.append(cluster)
+        self.made.append(cluster)
         cluster.start()
         return cluster
 
-    try:
-        yield make
-    finally:
-        for cluster in reversed(made):
+    def close_all(self) -> None:
+        for cluster in reversed(self.made):
             cluster.close()
+        self.made.clear()
 
 
-@pytest.fixture
-def nats_cluster(
-    nats_cluster_factory: Callable[..., NatsCluster], nats_version: str
-) -> NatsCluster:
-    """A started 3-node cluster of ``nats_version`` with nats' default sync interval."""
-    return nats_cluster_factory(3, nats_version)
+def version_under_test() -> str:
+    """The nats-server under test: ``$ACKCHECK_NATS_VERSION`` or 2.12.1."""
+    return os.environ.get("ACKCHECK_NATS_VERSION", DEFAULT_VERSION)
 
 
 class FaultHandles:
@@ -111,8 +102,3 @@ class FaultHandles:
 
     def heal(self) -> None:
         self.cluster.heal()
-
-
-@pytest.fixture
-def faults(nats_cluster: NatsCluster) -> FaultHandles:
-    return FaultHandles(nats_cluster)

@@ -1,8 +1,2 @@
-"""Real-cluster fixtures (the same ones researchers get from the plugin)."""
-
-from ackcheck.harness.pytest_fixtures import (  # noqa: F401
-    faults,
-    nats_cluster,
-    nats_cluster_factory,
-    nats_version,
-)
+"""Real-cluster tests use the fixtures every ackcheck user gets from its pytest plugin
+(``nats_cluster_factory``, ``nats_cluster``, ``faults``, ``nats_version``)."""
