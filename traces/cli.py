@@ -1,7 +1,7 @@
 """``ackcheck replay`` and ``ackcheck show``: rerun a trace, or look at it.
 
 Both catch :class:`AckcheckError` themselves (one line on stderr, exit 2), so they
-behave the same mounted in ``ackcheck/cli.py`` or driven directly by a test.
+behave the same mounted in ``core/cli.py`` (``ackcheck.cli``) or driven directly by a test.
 """
 
 from __future__ import annotations
