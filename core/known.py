@@ -15,6 +15,7 @@ find the bug on its own within ``bench/time_to_bug.py``'s budget.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import attrs
@@ -36,7 +37,7 @@ class KnownBug:
     searchable: bool = True
     witness: Schedule | None = None
 
-    @property
+    @builtins.property  # the field named ``property`` shadows the builtin in here
     def name(self) -> str:
         """Also the corpus trace's file stem."""
         return f"{self.preset}--{self.property}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -289,14 +289,12 @@ async def final_phase(cluster: NatsCluster, options: RunOptions) -> list[FinalRe
         # Every server forgot the stream: a complete answer, and it holds nothing.
         return [FinalRead(n.index, (), complete=True) for n in cluster.nodes]
     budget = max(2.0, deadline - time.monotonic())
+
+    def state_of(i: int) -> Callable[[], Any]:
+        return lambda: cluster.stream_state(i, STREAM)
+
     reads = await asyncio.gather(
-        *[
-            read_node(
-                n.index, n.client_url,
-                lambda i=n.index: cluster.stream_state(i, STREAM), budget,
-            )
-            for n in cluster.nodes
-        ]
+        *[read_node(n.index, n.client_url, state_of(n.index), budget) for n in cluster.nodes]
     )
     if unsettled:
         reads = [

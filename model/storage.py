@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 
 import attrs
 
@@ -152,7 +153,7 @@ def decode_vote(data: bytes) -> tuple[int, int | None] | None:
     return term, (None if vote < 0 else vote)
 
 
-def encode_snapshot(term: int, index: int, values: list[str] | tuple[str, ...]) -> bytes:
+def encode_snapshot(term: int, index: int, values: Sequence[str]) -> bytes:
     parts = [_SNAP_HEAD.pack(term, index, len(values))]
     for v in values:
         raw = v.encode()

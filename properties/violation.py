@@ -19,6 +19,11 @@ from ackcheck.schedule import fmt_time, node_name
 MAX_DETAILS = 12
 
 
+def _lines(items: Iterable[str]) -> tuple[str, ...]:
+    """Typed converter: ``tuple`` itself is too generic for mypy's attrs plugin."""
+    return tuple(items)
+
+
 @attrs.frozen
 class Violation:
     """A property that does not hold for one history.
@@ -30,7 +35,7 @@ class Violation:
 
     property: str
     summary: str
-    details: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    details: tuple[str, ...] = attrs.field(default=(), converter=_lines)
     data: Mapping[str, Any] = attrs.field(factory=dict)
 
     def text(self) -> str:

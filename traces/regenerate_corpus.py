@@ -18,6 +18,7 @@ import click
 
 from ackcheck.known import KNOWN_BUGS, KnownBug
 from ackcheck.traces.store import save_trace
+from ackcheck.traces.trace import Trace, make_trace
 
 # The checkout's corpus, relative to the repository root: an installed (or strict
 # editable) copy of the package is not where the committed files live.
@@ -25,14 +26,43 @@ DEFAULT_DIR = Path("traces") / "corpus"
 
 
 def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> Path | None:
-    """Search for ``bug`` with its own settings; save and return the trace, or None."""
+    """Search for ``bug`` with its own settings (or run its witness schedule, for bugs
+    search does not reach in time); save and return the trace, or None."""
     from ackcheck.explore import explore
 
-    result = explore(bug.preset, budget=budget, seed=seed, **bug.explore_kwargs())
-    found = result.counterexample
-    if found is None or found.trace is None:
+    if bug.searchable:
+        result = explore(bug.preset, budget=budget, seed=seed, **bug.explore_kwargs())
+        found = result.counterexample
+        trace = None if found is None else found.trace
+    elif bug.witness is not None:
+        trace = _witness_trace(bug)
+    else:
+        trace = None
+    if trace is None:
         return None
-    return save_trace(found.trace, directory / f"{bug.name}.json.gz")
+    return save_trace(trace, directory / f"{bug.name}.json.gz")
+
+
+def _witness_trace(bug: KnownBug) -> Trace | None:
+    from ackcheck.model import resolve_config
+    from ackcheck.runner import run_once
+
+    assert bug.witness is not None
+    config = resolve_config(bug.preset, bug.overrides)
+    outcome = run_once(config, bug.witness, properties=[bug.property])
+    if not outcome.violations:
+        return None
+    return make_trace(
+        preset=bug.preset,
+        overrides=list(bug.overrides),
+        config=config,
+        node="raft",
+        schedule=bug.witness,
+        properties=[bug.property],
+        violation=outcome.violations[0],
+        history=outcome.history,
+        digest=outcome.digest,
+    )
 
 
 @click.command()
@@ -60,6 +90,9 @@ def main(only: tuple[str, ...], budget: float, seed: int, directory: Path) -> No
     missing_traces, missing_notes = [], []
     for bug in KNOWN_BUGS:
         if only and bug.preset not in only:
+            continue
+        if not bug.searchable and bug.witness is None:
+            click.echo(f"{bug.name}: skipped (not reachable by search, no witness schedule)")
             continue
         path = regenerate_one(bug, directory, budget, seed)
         if path is None:

@@ -48,22 +48,13 @@ def test_corpus_trace_still_reproduces(path: Path | None) -> None:
         )
 
 
-def test_corpus_covers_every_known_violation() -> None:
-    files = corpus_files()
-    if not files:
-        pytest.skip(NO_TRACES)
-    from ackcheck.model import PRESETS
+def test_corpus_covers_every_reproducible_known_bug() -> None:
+    from ackcheck.known import KNOWN_BUGS
 
-    have = set()
-    for path in files:
-        trace = load_trace(path)
-        if trace.violation is not None:
-            have.add((trace.preset, trace.violation.property))
-    missing = sorted(
-        f"{name} ({p.known_violation})"
-        for name, p in PRESETS.items()
-        if p.known_violation and (name, p.known_violation) not in have
-    )
+    assert corpus_files(), NO_TRACES
+    have = {_stem(p) for p in corpus_files()}
+    expected = {b.name for b in KNOWN_BUGS if b.searchable or b.witness is not None}
+    missing = sorted(expected - have)
     assert not missing, "no corpus trace for: " + ", ".join(missing)
 
 

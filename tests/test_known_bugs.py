@@ -1,0 +1,57 @@
+"""Each preset's known violation is found and shrunk; the safe presets hold.
+
+The list of known bugs and the settings that find them is ``ackcheck.known.KNOWN_BUGS``;
+``bench/time_to_bug.py`` measures the same searches.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ackcheck.explore import explore
+from ackcheck.known import KNOWN_BUGS, KnownBug
+from ackcheck.model import resolve_config
+from ackcheck.runner import run_once
+
+SEARCHABLE = [b for b in KNOWN_BUGS if b.searchable]
+WITNESSED = [b for b in KNOWN_BUGS if b.witness is not None]
+
+
+@pytest.mark.parametrize("bug", SEARCHABLE, ids=lambda b: b.name)
+def test_explore_finds_and_shrinks_the_known_bug(bug: KnownBug) -> None:
+    result = explore(bug.preset, budget=90, shrink_budget=60, seed=0, **bug.explore_kwargs())
+    ce = result.counterexample
+    assert ce is not None, f"{bug.name}: not found in 90 s"
+    assert ce.violation.property == bug.property
+    assert len(ce.schedule.faults) <= bug.by_hand + 1, ce.schedule.faults
+    # A counterexample always replays to the same violation, digest included.
+    again = run_once(result.config, ce.schedule, properties=[bug.property])
+    assert again.digest == ce.outcome.digest
+    assert [v.property for v in again.violations] == [bug.property]
+
+
+@pytest.mark.parametrize("bug", WITNESSED, ids=lambda b: b.name)
+def test_witness_schedule_shows_the_bug_and_raft_does_not(bug: KnownBug) -> None:
+    assert bug.witness is not None
+    broken = run_once(resolve_config(bug.preset, bug.overrides), bug.witness,
+                      properties=[bug.property])
+    assert [v.property for v in broken.violations] == [bug.property]
+    textbook = run_once(resolve_config("raft"), bug.witness, properties=[bug.property])
+    assert textbook.violations == ()
+
+
+@pytest.mark.parametrize(
+    "preset, faults",
+    [
+        ("raft", "process"),
+        ("raft", "network"),
+        ("raft", "power"),
+        ("raft", "disk"),
+        ("par", "process,network,power"),
+    ],
+)
+def test_safe_presets_hold_under_every_fault_kind(preset: str, faults: str) -> None:
+    result = explore(preset, faults=faults, examples=150, seed=0)
+    assert result.ok, result.counterexample and result.counterexample.violation.text()
+    assert result.stats.examples == 150
+    assert sum(result.stats.faults_by_kind.values()) > 150
