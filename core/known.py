@@ -105,11 +105,11 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         faults="bit-flip,crash,restart",
         targets="log",
         nodes=3,
-        by_hand=3,
+        by_hand=2,
         story="Even with sync_interval: always, a bit flip in a log block makes recovery "
-        "truncate the log there and carry on; with the only other full copy briefly "
-        "behind, a majority without the tail elects a leader and acknowledged writes "
-        "vanish (nats-server#7549).",
+        "truncate the log at the bad record and carry on. Two of three nodes damaged "
+        "that way form a majority without the tail, elect a leader, and overwrite the "
+        "third node's full copy: acknowledged writes vanish (nats-server#7549).",
     ),
     KnownBug(
         preset="raft-unpersisted-vote",
