@@ -132,6 +132,7 @@ class _Search:
     shrink_budget: float
     progress: Callable[[ExploreStats], None] | None
     seed: int
+    targeting: bool = True
     started: float = attrs.field(factory=time.monotonic)
     found_at: float | None = None
     found_after_examples: int | None = None
@@ -182,7 +183,8 @@ class _Search:
             ("leaders-in-one-term", metrics.leaders_in_one_term(history)),
             ("acked-missing-from-reads", metrics.acked_missing_from_reads(history)),
         ):
-            target(float(value), label=label)
+            if self.targeting:
+                target(float(value), label=label)
             if value > self.best_targets.get(label, float("-inf")):
                 self.best_targets[label] = float(value)
         now = time.monotonic()
@@ -239,6 +241,7 @@ def search_once(
     workload: Workload | None = None,
     network: NetworkSpec | None = None,
     targets: str | Sequence[str] | None = None,
+    targeting: bool = True,
     progress: Callable[[ExploreStats], None] | None = None,
 ) -> tuple[ExploreStats, tuple[Schedule, RunOutcome, bool] | None]:
     """One Hypothesis search in this process; returns stats and (schedule, outcome,
@@ -260,6 +263,7 @@ def search_once(
         shrink_budget=shrink_budget,
         progress=progress,
         seed=seed_value,
+        targeting=targeting,
     )
     max_examples = examples if examples is not None else (
         10**9 if budget is not None else DEFAULT_EXAMPLES
@@ -272,7 +276,9 @@ def search_once(
         derandomize=False,
         report_multiple_bugs=False,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.target, Phase.shrink],
+        phases=[Phase.generate, Phase.target, Phase.shrink]
+        if targeting
+        else [Phase.generate, Phase.shrink],
         verbosity=Verbosity.quiet,
         print_blob=False,
     )
@@ -309,6 +315,7 @@ def explore(
     workload: Workload | None = None,
     network: NetworkSpec | None = None,
     targets: str | Sequence[str] | None = None,
+    targeting: bool = True,
     workers: int = 1,
     out: str | Path | None = None,
     progress: Callable[[ExploreStats], None] | None = None,
@@ -320,6 +327,8 @@ def explore(
     searching (shrinking gets ``shrink_budget`` more). ``workers`` > 1 runs independent
     searches in that many processes with distinct seeds and returns the first violation
     found. ``targets`` limits which files corruption faults hit (log, snapshot, vote).
+    ``targeting`` feeds closeness measures to ``hypothesis.target()`` (on by default;
+    off only to measure what it buys).
     With ``out``, the counterexample is saved there as a trace file.
     """
     if examples is not None and examples < 1:
@@ -355,6 +364,7 @@ def explore(
         workload=workload,
         network=network,
         targets=targets,
+        targeting=targeting,
     )
     if workers == 1:
         stats, found = search_once(config, seed_value=seed, progress=progress, **kwargs)

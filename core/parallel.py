@@ -74,7 +74,10 @@ def search_parallel(
                 kind, who, payload = results.get(timeout=0.5)
             except queue.Empty:
                 if not any(p.is_alive() for p in procs):
-                    break
+                    codes = [p.exitcode for p in procs]
+                    raise RuntimeError(
+                        f"explore workers exited without reporting (exit codes {codes})"
+                    ) from None
                 continue
             if kind == "progress":
                 latest[who] = payload
