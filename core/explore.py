@@ -225,49 +225,75 @@ def resolve_config(
     return None, preset_or_config
 
 
+@attrs.frozen
+class Search:
+    """What one search explores, validated once: everything but the seed and the
+    progress callback, so that parallel workers get the same spec (it pickles)."""
+
+    config: Any
+    node: Any = BUILTIN_NODE
+    properties: tuple[str, ...] | None = None
+    faults: str | Sequence[str] | None = None
+    nodes: int = 5
+    examples: int | None = None
+    budget: float | None = None
+    shrink_budget: float = 60.0
+    max_faults: int = 8
+    horizon: int = 2 * US_PER_S
+    workload: Workload | None = None
+    network: NetworkSpec | None = None
+    targets: str | Sequence[str] | None = None
+    targeting: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if self.examples is not None and self.examples < 1:
+            raise ConfigError(f"examples must be >= 1, got {self.examples}")
+        if self.budget is not None and self.budget <= 0:
+            raise ConfigError(f"budget must be > 0 seconds, got {self.budget}")
+        if self.nodes < 1:
+            raise ConfigError(f"nodes must be >= 1, got {self.nodes}")
+        parse_kinds(self.faults)
+        parse_targets(self.targets)
+        if self.properties is not None:
+            from ackcheck.properties import REGISTRY
+
+            unknown = [p for p in self.properties if p not in REGISTRY]
+            if unknown:
+                raise ConfigError(
+                    f"unknown property {unknown[0]!r}; known: {', '.join(sorted(REGISTRY))}"
+                )
+
+
 def search_once(
-    config: Any,
-    *,
-    node: Any = BUILTIN_NODE,
-    properties: Sequence[str] | None = None,
-    faults: str | Sequence[str] | None = None,
-    nodes: int = 5,
-    examples: int | None = None,
-    budget: float | None = None,
-    shrink_budget: float = 60.0,
+    spec: Search,
     seed_value: int = 0,
-    max_faults: int = 8,
-    horizon: int = 2 * US_PER_S,
-    workload: Workload | None = None,
-    network: NetworkSpec | None = None,
-    targets: str | Sequence[str] | None = None,
-    targeting: bool = True,
     progress: Callable[[ExploreStats], None] | None = None,
 ) -> tuple[ExploreStats, tuple[Schedule, RunOutcome, bool] | None]:
     """One Hypothesis search in this process; returns stats and (schedule, outcome,
     fully shrunk) of the minimal counterexample, if any."""
     strategy = fault_schedules(
-        nodes=nodes,
-        kinds=parse_kinds(faults),
-        max_faults=max_faults,
-        horizon=horizon,
-        workload=workload,
-        network=network,
-        targets=targets,
+        nodes=spec.nodes,
+        kinds=parse_kinds(spec.faults),
+        max_faults=spec.max_faults,
+        horizon=spec.horizon,
+        workload=spec.workload,
+        network=spec.network,
+        targets=spec.targets,
     )
     state = _Search(
-        config=config,
-        node=node,
-        properties=properties,
-        budget=budget,
-        shrink_budget=shrink_budget,
+        config=spec.config,
+        node=spec.node,
+        properties=spec.properties,
+        budget=spec.budget,
+        shrink_budget=spec.shrink_budget,
         progress=progress,
         seed=seed_value,
-        targeting=targeting,
+        targeting=spec.targeting,
     )
-    max_examples = examples if examples is not None else (
-        10**9 if budget is not None else DEFAULT_EXAMPLES
-    )
+    if spec.examples is not None:
+        max_examples = spec.examples
+    else:
+        max_examples = 10**9 if spec.budget is not None else DEFAULT_EXAMPLES
 
     @settings(
         max_examples=max_examples,
@@ -277,7 +303,7 @@ def search_once(
         report_multiple_bugs=False,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.generate, Phase.target, Phase.shrink]
-        if targeting
+        if spec.targeting
         else [Phase.generate, Phase.shrink],
         verbosity=Verbosity.quiet,
         print_blob=False,
@@ -328,32 +354,16 @@ def explore(
     searches in that many processes with distinct seeds and returns the first violation
     found. ``targets`` limits which files corruption faults hit (log, snapshot, vote).
     ``targeting`` feeds closeness measures to ``hypothesis.target()`` (on by default;
-    off only to measure what it buys).
-    With ``out``, the counterexample is saved there as a trace file.
+    off only to measure what it buys). With ``out``, the counterexample is saved there
+    as a trace file.
     """
-    if examples is not None and examples < 1:
-        raise ConfigError(f"examples must be >= 1, got {examples}")
-    if budget is not None and budget <= 0:
-        raise ConfigError(f"budget must be > 0 seconds, got {budget}")
     if workers < 1:
         raise ConfigError(f"workers must be >= 1, got {workers}")
-    if nodes < 1:
-        raise ConfigError(f"nodes must be >= 1, got {nodes}")
     preset, config = resolve_config(preset_or_config, overrides, node)
-    parse_kinds(faults)  # validate before any work
-    parse_targets(targets)
-    if properties is not None:
-        from ackcheck.properties import REGISTRY
-
-        unknown = [p for p in properties if p not in REGISTRY]
-        if unknown:
-            raise ConfigError(
-                f"unknown property {unknown[0]!r}; known: {', '.join(sorted(REGISTRY))}"
-            )
-    props = tuple(properties) if properties is not None else None
-    kwargs: dict[str, Any] = dict(
+    spec = Search(
+        config=config,
         node=node,
-        properties=props,
+        properties=tuple(properties) if properties is not None else None,
         faults=faults,
         nodes=nodes,
         examples=examples,
@@ -367,24 +377,24 @@ def explore(
         targeting=targeting,
     )
     if workers == 1:
-        stats, found = search_once(config, seed_value=seed, progress=progress, **kwargs)
+        stats, found = search_once(spec, seed, progress)
     else:
         from ackcheck.parallel import search_parallel
 
-        stats, found = search_parallel(config, seed, workers, progress, kwargs)
+        stats, found = search_parallel(spec, seed, workers, progress)
 
     counterexample = None
     if found is not None:
         schedule, fast, shrunk = found
         counterexample = _finish(
-            preset, overrides, config, node, props, schedule, shrunk, out,
+            preset, overrides, config, node, spec.properties, schedule, shrunk, out,
             focus=fast.violations[0].property,
         )
     return ExploreResult(
         preset=preset,
         config=config,
         node=node,
-        properties=props,
+        properties=spec.properties,
         stats=stats,
         counterexample=counterexample,
         overrides=tuple(overrides),

@@ -15,15 +15,15 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from ackcheck.explore import ExploreStats, search_once
+from ackcheck.explore import ExploreStats, Search, search_once
 
 
-def _worker(config: Any, seed_value: int, kwargs: dict[str, Any], results: Any) -> None:
+def _worker(spec: Search, seed_value: int, results: Any) -> None:
     def report(stats: ExploreStats) -> None:
         results.put(("progress", seed_value, stats))
 
     try:
-        stats, found = search_once(config, seed_value=seed_value, progress=report, **kwargs)
+        stats, found = search_once(spec, seed_value, report)
         results.put(("done", seed_value, (stats, found)))
     except BaseException as exc:  # report and let the parent decide
         results.put(("error", seed_value, repr(exc)))
@@ -50,17 +50,16 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
 
 
 def search_parallel(
-    config: Any,
+    spec: Search,
     seed: int,
     workers: int,
     progress: Callable[[ExploreStats], None] | None,
-    kwargs: dict[str, Any],
 ) -> tuple[ExploreStats, Any]:
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     seeds = [seed * 1000 + i for i in range(workers)]
     procs = [
-        ctx.Process(target=_worker, args=(config, s, kwargs, results), daemon=True)
+        ctx.Process(target=_worker, args=(spec, s, results), daemon=True)
         for s in seeds
     ]
     for p in procs:

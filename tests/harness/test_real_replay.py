@@ -55,8 +55,9 @@ def test_the_same_schedule_with_fsync_always_holds_on_the_real_cluster(trace, tm
     require_fuse()
     path = save_trace(trace, tmp_path / "pf.json")
     proc = subprocess.run(
-        [sys.executable, "-c", "from ackcheck.cli import main; main()", "nats", "replay",
-         str(path), "--override", "fsync=always", "--repeat", "2"],
+        # The documented entry point: ackcheck replay TRACE --nats VERSION --set ...
+        [sys.executable, "-c", "from ackcheck.cli import main; main()", "replay",
+         str(path), "--nats", "2.12.1", "--set", "fsync=always", "--repeat", "2"],
         capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -109,15 +109,17 @@ def test_fsync_knob_alone_decides_the_nats_power_failure_outcome():
         assert any(lost_acked(h).values()) is expect_loss, fsync
 
 
-def minority_bit_flips(offset: int) -> Schedule:
-    """#7549's shape: n3,n4 lag behind a partition while n0..n2 ack writes; then the log
-    blocks of n0 and n1 (a minority) get a bit flip and both restart, n2 is down."""
+def minority_flips(target: str, offset: int, writes: int, interval: int) -> Schedule:
+    """#7549's (log) and #7556's (snapshot) shape in this model: n3, n4 lag behind a
+    partition while n0..n2 ack writes; then a file of ``target`` on n0 and n1 (a
+    minority) gets a bit flip while they are down, n2 (the only other full copy) goes
+    down, the partition heals and n0, n1 restart on the damage."""
     from ackcheck.schedule import BitFlip, Crash, Heal, Partition
 
     faults = [TimedFault(300_000, Partition("split", (3, 4)))]
     for n in (0, 1):  # flipped while down, so they recover from it at the restart
         faults.append(TimedFault(700_000, Crash(n)))
-        faults.append(TimedFault(710_000, BitFlip(n, target="log", offset=offset, bit=3)))
+        faults.append(TimedFault(710_000, BitFlip(n, target=target, offset=offset, bit=3)))
     faults += [
         TimedFault(720_000, Crash(2)),
         TimedFault(730_000, Heal()),
@@ -128,9 +130,13 @@ def minority_bit_flips(offset: int) -> Schedule:
         nodes=5,
         seed=3,
         duration=1_500_000,
-        workload=Workload(clients=3, writes=30, interval=20_000, start=100_000),
+        workload=Workload(clients=3, writes=writes, interval=interval, start=100_000),
         faults=tuple(faults),
     )
+
+
+def minority_bit_flips(offset: int) -> Schedule:
+    return minority_flips("log", offset, writes=30, interval=20_000)
 
 
 @pytest.mark.parametrize("offset", [100, 600])
@@ -158,27 +164,7 @@ def test_bit_flips_on_a_minority_truncate_acked_writes_away_unless_repaired(offs
 
 
 def minority_snapshot_flips() -> Schedule:
-    """#7556's shape in this model: n0, n1 restart with a damaged snapshot while n3, n4
-    lag behind a partition and n2 (the only other full copy) is down."""
-    from ackcheck.schedule import BitFlip, Crash, Heal, Partition
-
-    faults = [TimedFault(300_000, Partition("split", (3, 4)))]
-    for n in (0, 1):  # flipped while down, so they recover from it at the restart
-        faults.append(TimedFault(700_000, Crash(n)))
-        faults.append(TimedFault(710_000, BitFlip(n, target="snapshot", offset=30, bit=3)))
-    faults += [
-        TimedFault(720_000, Crash(2)),
-        TimedFault(730_000, Heal()),
-        TimedFault(740_000, Restart(0)),
-        TimedFault(740_000, Restart(1)),
-    ]
-    return Schedule(
-        nodes=5,
-        seed=3,
-        duration=1_500_000,
-        workload=Workload(clients=3, writes=40, interval=15_000, start=100_000),
-        faults=tuple(faults),
-    )
+    return minority_flips("snapshot", 30, writes=40, interval=15_000)
 
 
 def test_deleted_snapshots_wipe_nodes_and_only_the_empty_vote_rule_saves_the_stream():
