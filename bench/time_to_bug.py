@@ -1,13 +1,17 @@
 """Time to bug: how fast ``explore`` finds and shrinks each preset's known violation,
 and how many examples per second it runs on the standard example.
 
-    python bench/time_to_bug.py                 # every known bug, 5 seeds each
-    python bench/time_to_bug.py --only nats-2.12.1-lazy-fsync --seeds 3
+    python bench/time_to_bug.py                 # everything below, 5 seeds each
+    python bench/time_to_bug.py --part bugs --only nats-2.12.1--ack-implies-durable
+    python bench/time_to_bug.py --part speed    # examples/s with 1 and 2 workers
+    python bench/time_to_bug.py --part target   # the same searches with target() off
 
 Prints one row per known bug: found (of seeds), median wall seconds to find and shrink,
 median examples needed, median shrunk schedule length (faults) against the shortest
-schedule written by hand. Then the exploration speed of the safe ``raft`` preset on the
-standard example (5 nodes, 2 simulated seconds, 50 writes, up to 8 faults).
+schedule written by hand (bugs that search does not reach are listed, not searched).
+Then the exploration speed of the safe ``raft`` preset on the standard example (5 nodes,
+2 simulated seconds, 50 writes, up to 8 faults) with 1 and 2 worker processes, and
+whether ``hypothesis.target()`` shortens the time to the first failure.
 Targets (issue 4): lazy-fsync loss <= 5 s median, every other <= 60 s; shrunk length
 <= by-hand + 1; >= 100 examples/s.
 """
@@ -27,6 +31,10 @@ def time_to_bug(seeds: int, budget: float, only: str | None, workers: int) -> No
           f"{'faults':>6} {'by hand':>7}")
     for bug in KNOWN_BUGS:
         if only and bug.name != only:
+            continue
+        if not bug.searchable:
+            witness = f"witness {len(bug.witness.faults)} faults" if bug.witness else "none"
+            print(f"{bug.name:46} not searched (window too narrow for search; {witness})")
             continue
         secs, find_secs, examples, lengths, found = [], [], [], [], 0
         for seed in range(seeds):
@@ -48,12 +56,33 @@ def time_to_bug(seeds: int, budget: float, only: str | None, workers: int) -> No
               flush=True)
 
 
-def speed(examples: int) -> None:
-    result = explore("raft", examples=examples, seed=0, shrink_budget=0.0)
-    s = result.stats
-    print(f"\nexploration speed, preset raft, standard example: {s.examples} examples in "
-          f"{s.seconds:.2f}s = {s.examples_per_second:.0f} examples/s "
-          f"(violation found: {not result.ok})")
+def speed(seconds: float) -> None:
+    for workers in (1, 2):
+        result = explore("raft", budget=seconds, seed=0, workers=workers, shrink_budget=0.0)
+        s = result.stats
+        print(f"exploration speed, preset raft, standard example, {workers} worker(s): "
+              f"{s.examples} examples in {seconds:g}s = {s.examples / seconds:.0f} examples/s "
+              f"(violation found: {not result.ok})")
+
+
+def targeting(seeds: int, budget: float) -> None:
+    """Does hypothesis.target() help? The same searches with and without it."""
+    for bug in KNOWN_BUGS:
+        if not bug.searchable or bug.preset == "nats-2.14":
+            continue
+        for on in (True, False):
+            secs, found = [], 0
+            for seed in range(seeds):
+                start = time.perf_counter()
+                result = explore(bug.preset, budget=budget, seed=seed, targeting=on,
+                                 shrink_budget=0.0, **bug.explore_kwargs())
+                if result.counterexample is not None:
+                    found += 1
+                    secs.append(result.stats.found_after_seconds or 0.0)
+                else:
+                    secs.append(time.perf_counter() - start)
+            print(f"target() {'on ' if on else 'off'} {bug.name:46} found {found}/{seeds}, "
+                  f"median seconds to first failure {statistics.median(secs):.2f}", flush=True)
 
 
 def main() -> None:
@@ -62,11 +91,15 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=120.0, help="seconds per search")
     parser.add_argument("--only", default=None, help="one known bug by name")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--speed-examples", type=int, default=300)
+    parser.add_argument("--speed-seconds", type=float, default=15.0)
+    parser.add_argument("--part", choices=["all", "bugs", "speed", "target"], default="all")
     args = parser.parse_args()
-    time_to_bug(args.seeds, args.budget, args.only, args.workers)
-    if not args.only:
-        speed(args.speed_examples)
+    if args.part in ("all", "bugs"):
+        time_to_bug(args.seeds, args.budget, args.only, args.workers)
+    if args.part in ("all", "speed") and not args.only:
+        speed(args.speed_seconds)
+    if args.part in ("all", "target") and not args.only:
+        targeting(args.seeds, args.budget)
 
 
 if __name__ == "__main__":

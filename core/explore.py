@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, tar
 
 from ackcheck import metrics
 from ackcheck.errors import ConfigError
+from ackcheck.minimize import prune
 from ackcheck.runner import BUILTIN_NODE, RunOutcome, run_once
 from ackcheck.schedule import US_PER_S, NetworkSpec, Schedule, Workload
 from ackcheck.strategies import fault_schedules, parse_kinds, parse_targets
@@ -125,14 +126,9 @@ def _schedule_size(s: Schedule) -> tuple[int, int]:
 class _Search:
     """Mutable bookkeeping of one search (one process)."""
 
-    config: Any
-    node: Any
-    properties: Sequence[str] | None
-    budget: float | None
-    shrink_budget: float
+    spec: Search
     progress: Callable[[ExploreStats], None] | None
     seed: int
-    targeting: bool = True
     started: float = attrs.field(factory=time.monotonic)
     found_at: float | None = None
     found_after_examples: int | None = None
@@ -160,16 +156,18 @@ class _Search:
 
     def check_budget(self) -> None:
         now = time.monotonic()
+        budget = self.spec.budget
         if self.found_at is None:
-            if self.budget is not None and now - self.started > self.budget:
+            if budget is not None and now - self.started > budget:
                 raise _BudgetSpent
-        elif now - self.found_at > self.shrink_budget:
+        elif now - self.found_at > self.spec.shrink_budget:
             raise _BudgetSpent
 
     def run(self, schedule: Schedule) -> None:
         self.check_budget()
+        spec = self.spec
         outcome = run_once(
-            self.config, schedule, self.node, self.properties, record_events=False,
+            spec.config, schedule, spec.node, spec.properties, record_events=False,
             digest=False,
         )
         history = outcome.history
@@ -183,7 +181,7 @@ class _Search:
             ("leaders-in-one-term", metrics.leaders_in_one_term(history)),
             ("acked-missing-from-reads", metrics.acked_missing_from_reads(history)),
         ):
-            if self.targeting:
+            if spec.targeting:
                 target(float(value), label=label)
             if value > self.best_targets.get(label, float("-inf")):
                 self.best_targets[label] = float(value)
@@ -280,16 +278,7 @@ def search_once(
         network=spec.network,
         targets=spec.targets,
     )
-    state = _Search(
-        config=spec.config,
-        node=spec.node,
-        properties=spec.properties,
-        budget=spec.budget,
-        shrink_budget=spec.shrink_budget,
-        progress=progress,
-        seed=seed_value,
-        targeting=spec.targeting,
-    )
+    state = _Search(spec=spec, progress=progress, seed=seed_value)
     if spec.examples is not None:
         max_examples = spec.examples
     else:
@@ -386,9 +375,11 @@ def explore(
     counterexample = None
     if found is not None:
         schedule, fast, shrunk = found
+        focus = fast.violations[0].property
+        schedule = prune(config, schedule, focus, node=node, properties=spec.properties)
         counterexample = _finish(
             preset, overrides, config, node, spec.properties, schedule, shrunk, out,
-            focus=fast.violations[0].property,
+            focus=focus,
         )
     return ExploreResult(
         preset=preset,
