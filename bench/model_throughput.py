@@ -15,31 +15,9 @@ import argparse
 import time
 import tracemalloc
 
+from ackcheck.known import standard_example
 from ackcheck.model import make_node, resolve_config
-from ackcheck.schedule import (
-    Crash,
-    Heal,
-    Partition,
-    PowerFailure,
-    Restart,
-    Schedule,
-    TimedFault,
-)
 from ackcheck.sim import simulate
-
-
-def standard_schedule(seed: int) -> Schedule:
-    return Schedule(
-        nodes=5,
-        seed=seed,
-        faults=(
-            TimedFault(500_000, Crash(1)),
-            TimedFault(700_000, Restart(1)),
-            TimedFault(900_000, Partition("split", (0, 1))),
-            TimedFault(1_200_000, Heal()),
-            TimedFault(1_500_000, PowerFailure((0, 1, 2, 3, 4))),
-        ),
-    )
 
 
 def main() -> None:
@@ -49,7 +27,7 @@ def main() -> None:
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     args = ap.parse_args()
     config = resolve_config(args.preset, args.overrides)
-    schedules = [standard_schedule(seed) for seed in range(args.runs)]
+    schedules = [standard_example(seed) for seed in range(args.runs)]
 
     # Event counts and simulated time, from recorded runs (not timed).
     events = sim_us = 0

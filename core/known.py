@@ -20,7 +20,17 @@ from typing import Any
 
 import attrs
 
-from ackcheck.schedule import Crash, NetworkSpec, Restart, Schedule, TimedFault, Workload
+from ackcheck.schedule import (
+    Crash,
+    Heal,
+    NetworkSpec,
+    Partition,
+    PowerFailure,
+    Restart,
+    Schedule,
+    TimedFault,
+    Workload,
+)
 
 
 @attrs.frozen
@@ -142,3 +152,20 @@ def known_bug(name: str) -> KnownBug:
         if bug.name == name:
             return bug
     raise KeyError(name)
+
+
+def standard_example(seed: int = 1) -> Schedule:
+    """The standard example the speed targets refer to: 5 nodes, 2 simulated seconds, 50
+    writes, a crash (and restart), a partition (and heal) and a power failure of every
+    node."""
+    return Schedule(
+        nodes=5,
+        seed=seed,
+        faults=(
+            TimedFault(500_000, Crash(1)),
+            TimedFault(700_000, Restart(1)),
+            TimedFault(900_000, Partition("split", (0, 1))),
+            TimedFault(1_200_000, Heal()),
+            TimedFault(1_500_000, PowerFailure((0, 1, 2, 3, 4))),
+        ),
+    )

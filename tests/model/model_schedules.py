@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from ackcheck.known import standard_example
 from ackcheck.schedule import (
     Crash,
     Heal,
@@ -62,21 +63,8 @@ def random_schedule(seed: int, nodes: int = 3, duration: int = 1_000_000,
 
 
 def standard_schedule(seed: int = 1) -> Schedule:
-    """The bench's standard example: 5 nodes, 2 simulated seconds, 50 writes, a crash, a
-    partition and a power failure (of every node)."""
-    from ackcheck.schedule import Schedule as S
-
-    return S(
-        nodes=5,
-        seed=seed,
-        faults=(
-            TimedFault(500_000, Crash(1)),
-            TimedFault(700_000, Restart(1)),
-            TimedFault(900_000, Partition("split", (0, 1))),
-            TimedFault(1_200_000, Heal()),
-            TimedFault(1_500_000, PowerFailure((0, 1, 2, 3, 4))),
-        ),
-    )
+    """The bench's standard example (``ackcheck.known.standard_example``)."""
+    return standard_example(seed)
 
 
 def vote_churn_schedule(seed: int) -> Schedule:
