@@ -201,11 +201,19 @@ class SimDisk:
         f.durable = bytearray(f.cached)
         f.dirty = False
         if f.dtags or f.ctags:
-            new = [list(r) for r in f.ctags]
-            self._incr(self._dref, new)
-            old, f.dtags = f.dtags, new
+            # Only the ranges that differ from the durable ones change counts: appends
+            # leave a long common prefix, which is skipped (re-counting it made every
+            # fsync cost the whole file's tags).
+            old, cached = f.dtags, f.ctags
+            same = 0
+            limit = min(len(old), len(cached))
+            while same < limit and old[same] == cached[same]:
+                same += 1
+            added = [list(r) for r in cached[same:]]
+            self._incr(self._dref, added)
             gone: list[str] = []
-            self._decr(self._dref, old, gone)
+            self._decr(self._dref, old[same:], gone)
+            f.dtags = old[:same] + added
             self._report(name, gone, f.cut_cause)
         f.cut_cause = "overwrite"
 
