@@ -181,14 +181,16 @@ async def _apply_timed(
             if log.acks() < mark:
                 note_extra = f"; only {log.acks()} of the model's {mark} acks by then"
         at = clock.now_us()
+        # A Restart starts a node; so does damage to a running node (kill, damage, start).
+        starts = isinstance(tf.fault, Restart) or (
+            isinstance(tf.fault, BitFlip | LatentSectorError)
+            and cluster.nodes[tf.fault.node].up
+        )
         try:
             applied, note = apply_fault(cluster, tf.fault)
         except HarnessError as exc:
             applied, note = False, f"not carried out: {exc}"
-        restarted = isinstance(tf.fault, Restart) or (
-            isinstance(tf.fault, BitFlip | LatentSectorError) and "restarted on it" in note
-        )
-        if applied and restarted:
+        if applied and starts:
             ok = await _wait_for(
                 lambda n=tf.fault.node: _healthy(cluster, n),  # type: ignore[attr-defined]
                 options.restart_wait_s,
