@@ -31,6 +31,7 @@ from ackcheck.schedule import (
     TimedFault,
     Workload,
 )
+from ackcheck.witnesses import FIG8_WITNESS
 
 
 @attrs.frozen
@@ -137,12 +138,16 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         preset="raft-unsafe-commit",
         property="state-machine-safety",
         faults="crash,restart,partition",
-        by_hand=8,
+        by_hand=7,
         story="Counting replicas of an earlier term's entry as committed (Raft paper, "
-        "Figure 8): a later leader overwrites an entry another node already applied. "
-        "Shown step by step in tests/model/test_model_fig8.py; no simulated schedule "
-        "found so far.",
+        "Figure 8): an old leader, re-elected, brings its old-term entry to a majority "
+        "and applies it; cut off before any entry of its new term spreads, it loses "
+        "that index to the leader of a term in between, whose own entry there reached "
+        "no other node but whose last log term is higher. Two values applied at one "
+        "index. Witness from ackcheck.witnesses.fig8_schedule(0): partitions decide "
+        "every election, crashes keep the in-between leader's entry on it alone.",
         searchable=False,
+        witness=FIG8_WITNESS,
     ),
 )
 

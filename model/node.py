@@ -418,7 +418,9 @@ class RaftNode:
     def _advance_commit(self, out: list[Output]) -> None:
         own = self.durable if self._leader_sync else self.last_index
         match = self.match
-        matches = sorted([own, *(match[p] for p in self.voters)], reverse=True)
+        matches = [match[p] for p in self.voters]
+        matches.append(own)
+        matches.sort(reverse=True)
         n = matches[self.quorum - 1]
         if n <= self.commit:
             return

@@ -44,9 +44,26 @@ def sequences_of(read: FinalRead) -> dict[str, list[int]]:
 
 
 def observations(history: History, kind: str) -> list[Observation]:
-    """Observations of one kind, in time order (ties: node id, then record order)."""
-    found = [(o.time, o.node, i, o) for i, o in enumerate(history.observations) if o.kind == kind]
-    return [o for _, _, _, o in sorted(found, key=lambda t: t[:3])]
+    """Observations of one kind, in time order (ties: node id, then record order).
+
+    Every checker asks for a kind or two of the same history in turn, so all kinds are
+    sorted and grouped in one pass, kept for the most recent history only."""
+    global _GROUPED
+    held, grouped = _GROUPED
+    if held is not history:
+        grouped = {}
+        ordered = sorted(
+            range(len(history.observations)),
+            key=lambda i: (history.observations[i].time, history.observations[i].node, i),
+        )
+        for i in ordered:
+            o = history.observations[i]
+            grouped.setdefault(o.kind, []).append(o)
+        _GROUPED = (history, grouped)
+    return list(grouped.get(kind, ()))
+
+
+_GROUPED: tuple[History | None, dict[str, list[Observation]]] = (None, {})
 
 
 def int_field(data: Mapping[str, Any], key: str) -> int | None:
@@ -55,6 +72,8 @@ def int_field(data: Mapping[str, Any], key: str) -> int | None:
     Observations may come back from a trace file, so tolerate strings of digits too.
     """
     raw = data.get(key)
+    if type(raw) is int:  # the common case, first: this runs for every observation
+        return raw
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):

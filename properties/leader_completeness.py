@@ -121,7 +121,9 @@ def _committed(history: History) -> list[_Committed]:
             continue
         raw = obs.data.get("value")
         value = None if raw is None else str(raw)
-        out.setdefault((index, term, value), _Committed(index, term, value, obs))
+        key = (index, term, value)
+        if key not in out:  # every node reports each entry: build one record per entry
+            out[key] = _Committed(index, term, value, obs)
     return sorted(out.values(), key=lambda c: (c.index, c.term, c.value or ""))
 
 

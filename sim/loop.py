@@ -37,6 +37,18 @@ class EventLoop:
         self._seq += 1
         heapq.heappush(self._heap, (time, self._seq, callback, args))
 
+    def reserve(self) -> int:
+        """Take the next insertion number without scheduling anything yet: an owner that
+        may schedule later (a timer, see the simulator) keeps its place in line."""
+        self._seq += 1
+        return self._seq
+
+    def push(self, time: int, seq: int, callback: Callable[..., Any], *args: Any) -> None:
+        """Schedule under a number from :meth:`reserve` (``time`` never in the past)."""
+        if time < self.now:
+            time = self.now
+        heapq.heappush(self._heap, (time, seq, callback, args))
+
     def after(self, delay: int, callback: Callable[..., Any], *args: Any) -> None:
         self.at(self.now + delay, callback, *args)
 

@@ -1,6 +1,7 @@
 """Regenerate ``traces/corpus/``: one minimal trace per preset's known violation.
 
 ``python -m ackcheck.traces.regenerate_corpus [--preset NAME]... [--budget S] [--seed N]``
+``python -m ackcheck.traces.regenerate_corpus --rerecord`` (same schedules, new recording)
 
 For each preset that declares a ``known_violation``, search (``ackcheck.explore``) for a
 counterexample to exactly that property, shrink it, and write it as
@@ -65,15 +66,47 @@ def _witness_trace(bug: KnownBug) -> Trace | None:
     )
 
 
+def rerecord_one(path: Path) -> str:
+    """Run a corpus trace's own schedule again and rewrite the file with what the
+    simulator records now, if the same property is still violated; returns what happened.
+
+    For a change that alters the recording but not the behaviour (an event's fields, the
+    kernel's event count): the schedules, and so the teaching notes, stay as they are,
+    where a new search could hand back a different counterexample."""
+    from ackcheck.runner import run_once
+    from ackcheck.traces.store import load_trace
+
+    trace = load_trace(path)
+    properties = None if trace.properties is None else list(trace.properties)
+    outcome = run_once(trace.config_object(), trace.schedule, node=trace.node,
+                       properties=properties)
+    expected = None if trace.violation is None else trace.violation.property
+    hit = next((v for v in outcome.violations if v.property == expected), None)
+    if expected is not None and hit is None:
+        return f"{path.name}: {expected} no longer violated; left as it was"
+    if outcome.digest == trace.digest:
+        return f"{path.name}: unchanged"
+    fresh = make_trace(
+        preset=trace.preset, overrides=trace.overrides, config=trace.config_object(),
+        node=trace.node, schedule=trace.schedule, properties=properties, violation=hit,
+        history=outcome.history, digest=outcome.digest,
+    )
+    save_trace(fresh, path)
+    return f"{path.name}: re-recorded ({trace.digest[:12]} -> {outcome.digest[:12]})"
+
+
 @click.command()
 @click.option("--preset", "only", multiple=True, help="Only these presets (repeatable).")
+@click.option("--rerecord", is_flag=True,
+              help="Rerun each existing trace's own schedule and rewrite it (no search).")
 @click.option("--budget", default=120.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds of search per known bug (shrinking gets more).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Where the corpus is (run from the repository root for the default).")
-def main(only: tuple[str, ...], budget: float, seed: int, directory: Path) -> None:
+def main(only: tuple[str, ...], rerecord: bool, budget: float, seed: int,
+         directory: Path) -> None:
     """Regenerate the corpus traces (see traces/corpus/README.md), one per known bug in
     ``ackcheck.known.KNOWN_BUGS``, each searched with that bug's own settings."""
     from ackcheck.model import PRESETS
@@ -87,6 +120,12 @@ def main(only: tuple[str, ...], budget: float, seed: int, directory: Path) -> No
         click.echo(f"ackcheck: error: {directory} is not a directory; run from the repository "
                    "root or pass --dir", err=True)
         sys.exit(2)
+    if rerecord:
+        paths = sorted(directory.glob("*.json.gz"))
+        for path in paths:
+            if not only or path.name.split("--")[0] in only:
+                click.echo(rerecord_one(path))
+        sys.exit(0)
     missing_traces, missing_notes = [], []
     for bug in KNOWN_BUGS:
         if only and bug.preset not in only:

@@ -154,8 +154,32 @@ def test_different_values_at_one_index_fail() -> None:
     b.observe(1, "apply", at=1_300_000, index=3, term=1, value="c0-2")
     v = REGISTRY["state-machine-safety"].check(b.build())
     assert v is not None
-    assert "index 3" in v.summary and "c0-2 vs c1-7" in v.summary
-    assert v.details == ("index 3: n0 applied c0-2 at 1.000s; n2 applied c1-7 at 1.200s",)
+    assert "index 3 was applied as c0-2 (term 1), later as c1-7 (term 2)" in v.summary
+    assert v.details == (
+        "index 3: c0-2 (term 1) applied by n0 at 1.000s, n1 at 1.300s; "
+        "c1-7 (term 2) applied by n2 at 1.200s",
+    )
+    assert v.data["conflicts"] == {"3": ["c0-2", "c1-7"]}
+    assert v.data["applied"]["3"]["c0-2"] == {"term": 1, "nodes": {"n0": 1_000_000,
+                                                                 "n1": 1_300_000}}
+
+
+def test_overwritten_applied_entries_are_named_with_the_rollback() -> None:
+    b = HistoryBuilder()
+    b.observe(0, "apply", at=1_000_000, index=1, term=1, value="a")
+    b.observe(0, "apply", at=1_000_000, index=2, term=1, value="b")
+    b.observe(0, "unapply", at=1_500_000, from_index=1, values=("a", "b"))
+    b.observe(0, "apply", at=1_500_000, index=1, term=2, value="c")
+    b.observe(1, "apply", at=1_600_000, index=2, term=2, value="d")
+    v = REGISTRY["state-machine-safety"].check(b.build())
+    assert v is not None
+    assert v.summary.endswith("index 1 was applied as a (term 1), later as c (term 2); "
+                              "1 more index differs.")
+    assert v.details[-1] == (
+        "n0 at 1.500s rolled back what it had applied from index 1 on (a, b): a leader "
+        "overwrote those entries"
+    )
+    assert v.data["conflicts"] == {"1": ["a", "c"], "2": ["b", "d"]}
 
 
 # --------------------------------------------------------------------- no-duplicates

@@ -89,3 +89,27 @@ def test_regenerate_rejects_an_unknown_preset(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--preset", "nope", "--dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "unknown preset 'nope'" in result.stderr
+
+
+def test_rerecord_rewrites_a_stale_recording_of_the_same_schedule(tmp_path: Path) -> None:
+    """``regenerate_corpus --rerecord`` keeps the schedule and refreshes the recording:
+    a trace whose recorded digest no longer matches is rewritten so that it matches, and
+    a current one is left byte for byte."""
+    import attrs
+
+    from ackcheck.traces.regenerate_corpus import rerecord_one
+    from ackcheck.traces.store import save_trace
+
+    source = next(p for p in corpus_files() if "nats-2.12.1--" in p.name)
+    current = tmp_path / "current.json.gz"
+    current.write_bytes(source.read_bytes())
+    assert rerecord_one(current) == "current.json.gz: unchanged"
+    assert current.read_bytes() == source.read_bytes()
+
+    stale = save_trace(attrs.evolve(load_trace(source), digest="0" * 64),
+                       tmp_path / "stale.json.gz")
+    assert "re-recorded" in rerecord_one(stale)
+    fresh = load_trace(stale)
+    assert fresh.schedule == load_trace(source).schedule
+    assert replay_in_sim(fresh).digest_matches
+    assert stale.read_bytes() == source.read_bytes()
