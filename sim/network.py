@@ -66,6 +66,7 @@ class SimNetwork:
         self._streams = streams
         self._links: dict[tuple[str, str], random.Random] = {}
         self._last: dict[tuple[str, str], int] = {}
+        self._plain = not (spec.loss or spec.duplicate or spec.reorder)
         self.graph = full_mesh(nodes)
         self._edges = frozenset(self.graph.edges)
 
@@ -104,14 +105,22 @@ class SimNetwork:
         Client links (``lossy=False``) only add delay and stay FIFO."""
         spec = self.spec
         rng = self._rng(src, dst)
-        if lossy and spec.loss and rng.random() < spec.loss:
+        if self._plain or not lossy:  # the common case: delay and FIFO only
+            at = now + uniform_int(rng, spec.min_delay, spec.max_delay)
+            key = (src, dst)
+            last = self._last.get(key, 0)
+            if at < last:
+                at = last
+            self._last[key] = at
+            return [at]
+        if spec.loss and rng.random() < spec.loss:
             return []
         key = (src, dst)
-        copies = 2 if lossy and spec.duplicate and rng.random() < spec.duplicate else 1
+        copies = 2 if spec.duplicate and rng.random() < spec.duplicate else 1
         times = []
         for _ in range(copies):
             at = now + uniform_int(rng, spec.min_delay, spec.max_delay)
-            if lossy and spec.reorder and rng.random() < spec.reorder:
+            if spec.reorder and rng.random() < spec.reorder:
                 at += uniform_int(rng, 0, spec.max_delay)  # may be overtaken; no FIFO clamp
             else:
                 last = self._last.get(key, 0)
