@@ -25,7 +25,8 @@ from typing import Any
 
 from ackcheck.errors import HarnessError
 from ackcheck.harness import cleanup
-from ackcheck.harness.config import NodePorts, render_config
+from ackcheck.harness.blk import damage_start, parse_block, record_at, record_holding
+from ackcheck.harness.config import STREAM, NodePorts, render_config
 from ackcheck.harness.install import ensure_binary
 from ackcheck.harness.lazyfs import LazyMount, fuse_unavailable_reason
 from ackcheck.harness.proxy import RouteProxies, free_ports, port_in_use
@@ -34,6 +35,9 @@ _PR_SET_PDEATHSIG = 1
 _HTTP_TIMEOUT_S = 2.0
 DEFAULT_READY_TIMEOUT_S = 30.0
 _POLL_S = 0.05
+# The two files that hold a stream's replicated log on a NATS server (docs/real-cluster.md):
+# the stream's own message blocks and its Raft group's WAL blocks.
+LOG_PARTS = ("stream", "wal")
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -324,6 +328,33 @@ class NatsCluster:
             raise HarnessError(f"unknown file target {target!r}")
         return sorted(found)
 
+    def log_blocks(self, index: int, part: str) -> list[Path]:
+        """The non-empty ``.blk`` files of one part of the stream's replicated log, in
+        block order: ``stream`` = ``<acct>/streams/<stream>/msgs``, ``wal`` = the stream's
+        Raft group ``$SYS/_js_/S-*/msgs`` (not the meta group, not consumers)."""
+        root = self.nodes[index].store / "jetstream"
+        if part == "stream":
+            found = list(root.glob(f"*/streams/{STREAM}/msgs/*.blk"))
+        elif part == "wal":
+            found = list(root.glob("$SYS/_js_/S-*/msgs/*.blk"))
+        else:
+            raise HarnessError(f"unknown log part {part!r} (want one of {LOG_PARTS})")
+        found = [p for p in found if p.stem.isdigit() and p.stat().st_size > 0]
+        return sorted(found, key=lambda p: (str(p.parent), int(p.stem)))
+
+    def _xor(self, path: Path, start: int, mask: bytes) -> int:
+        """XOR ``mask`` into ``path`` at ``start`` (clipped to its end) and fsync it;
+        returns how many bytes changed."""
+        fd = os.open(path, os.O_RDWR)
+        try:
+            old = os.pread(fd, len(mask), start)
+            new = bytes(a ^ b for a, b in zip(old, mask, strict=False))
+            os.pwrite(fd, new, start)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return len(new)
+
     def corrupt(
         self, index: int, target: str, file_index: int, offset: int, mask: bytes
     ) -> str:
@@ -335,18 +366,63 @@ class NatsCluster:
         if not files:
             return f"no {target} file on n{index}"
         path = files[file_index % len(files)]
-        size = path.stat().st_size
-        start = offset % size
-        fd = os.open(path, os.O_RDWR)
-        try:
-            old = os.pread(fd, len(mask), start)
-            new = bytes(a ^ b for a, b in zip(old, mask, strict=False))
-            os.pwrite(fd, new, start)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        start = offset % path.stat().st_size
+        changed = self._xor(path, start, mask)
         rel = path.relative_to(self.nodes[index].store)
-        return f"{rel}@{start} ({len(new)} byte(s) changed)"
+        return f"{rel}@{start} ({changed} byte(s) changed)"
+
+    def corrupt_record(
+        self,
+        index: int,
+        file_index: int,
+        offset: int,
+        mask: bytes,
+        value: str | None = None,
+        parts: tuple[str, ...] = LOG_PARTS,
+    ) -> str:
+        """Damage one *record* of the stream's replicated log in each of ``parts``, as
+        the model damages one record of its log: the record holding ``value`` (the write
+        the model's damaged record held) if given and found, else the record spanning
+        ``offset`` (mod size) of block ``file_index`` (mod count). ``mask`` is XORed in
+        from a hash-covered byte of that record (``blk.damage_start``), so NATS' rebuild
+        sees a bad checksum there. The node must be down. Returns a note ("no ..." if
+        nothing was damaged)."""
+        if self.nodes[index].up:
+            raise HarnessError(f"n{index} must be down before its files are corrupted")
+        store = self.nodes[index].store
+        notes = []
+        for part in parts:
+            blocks = self.log_blocks(index, part)
+            if not blocks:
+                notes.append(f"no {part} block")
+                continue
+            hit = None
+            if value is not None:
+                for path in blocks:
+                    rec = record_holding(parse_block(path.read_bytes()).records, value)
+                    if rec is not None:
+                        hit = (path, rec, f"record holding {value}")
+                        break
+            if hit is None:
+                path = blocks[file_index % len(blocks)]
+                data = path.read_bytes()
+                pos = offset % len(data)
+                rec = record_at(parse_block(data).records, pos)
+                why = f"{value} not found; " if value is not None else ""
+                if rec is None:  # not even one sane record: fall back to the raw byte
+                    changed = self._xor(path, pos, mask)
+                    notes.append(f"{why}{path.relative_to(store)}@{pos} (no record; "
+                                 f"{changed} byte(s) changed)")
+                    continue
+                hit = (path, rec, f"{why}record at byte {pos}")
+            path, rec, why = hit
+            start = damage_start(rec, value)
+            changed = self._xor(path, start, mask)
+            notes.append(f"{path.relative_to(store)} seq {rec.seq} ({why})@{start}, "
+                         f"{changed} byte(s) changed")
+        if all(n.startswith("no ") for n in notes):
+            return f"no log block on n{index}"
+        return "; ".join(notes)
 
     # ------------------------------------------------------------------ readiness
     def wait_ready(self, timeout: float | None = None) -> None:

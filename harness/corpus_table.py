@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ackcheck.errors import AckcheckError
+from ackcheck.errors import AckcheckError, HarnessError
 from ackcheck.harness.install import resolve_version
 from ackcheck.harness.replay import RealReplayReport, replay_on_nats
 
@@ -60,12 +60,17 @@ def build_table(
         model = None
         for version in resolved:
             started = time.monotonic()
-            report = replay_on_nats(trace, version, repeat=repeat)
+            try:
+                report = replay_on_nats(trace, version, repeat=repeat)
+            except HarnessError as exc:  # one cell fails; the table (an hour's work) does not
+                cell = f"not run: {exc}"
+            else:
+                model = model or _model_cell(report)
+                cell = _real_cell(report)
             if log:
-                print(f"{path.name} on {version}: {_real_cell(report)} "
+                print(f"{path.name} on {version}: {cell} "
                       f"[{time.monotonic() - started:.0f}s]", file=sys.stderr)
-            model = model or _model_cell(report)
-            cells.append(_real_cell(report))
+            cells.append(cell)
         cells.insert(3, model or "-")
         rows.append(cells)
     lines = [

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ackcheck.errors import HarnessError
-from ackcheck.harness.cluster import NatsCluster
+from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
 from ackcheck.harness.config import STREAM
 from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node, split_values
 from ackcheck.history import FaultEvent, FinalRead, History
@@ -62,6 +62,10 @@ class RunOptions:
     settle_s: float = 30.0  # longest final phase (heal .. reads done)
     interval_s: float | None = None  # overrides the workload's publish interval
     timeout_s: float | None = None  # overrides the workload's publish timeout
+    # fault position -> the value the model's damaged log record held (faultmap)
+    fault_values: Mapping[int, str] = attrs.field(factory=dict)
+    # which files a `log` corruption damages: the stream's blocks, its Raft WAL, or both
+    log_parts: tuple[str, ...] = LOG_PARTS
 
 
 def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:
@@ -71,8 +75,16 @@ def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:
     return everyone - set(graph.edges)
 
 
-def apply_fault(cluster: NatsCluster, fault: Fault) -> tuple[bool, str]:
-    """Carry out one fault now; returns (applied, note). Total, like the simulator."""
+def apply_fault(
+    cluster: NatsCluster,
+    fault: Fault,
+    value: str | None = None,
+    log_parts: tuple[str, ...] = LOG_PARTS,
+) -> tuple[bool, str]:
+    """Carry out one fault now; returns (applied, note). Total, like the simulator.
+
+    A ``log`` corruption damages a record, not a byte: the one holding ``value`` (the
+    write the model's damaged record held), in each file of ``log_parts``."""
     if isinstance(fault, Pause):
         return cluster.pause(fault.node), ""
     if isinstance(fault, Resume):
@@ -102,7 +114,14 @@ def apply_fault(cluster: NatsCluster, fault: Fault) -> tuple[bool, str]:
             mask = bytes([1 << (fault.bit % 8)])
         else:  # an unreadable range ~ a range whose checksum no longer matches
             mask = b"\xff" * max(1, fault.length)
-        note = cluster.corrupt(fault.node, fault.target, fault.file_index, fault.offset, mask)
+        if fault.target == "log":
+            note = cluster.corrupt_record(
+                fault.node, fault.file_index, fault.offset, mask, value, log_parts
+            )
+        else:
+            note = cluster.corrupt(
+                fault.node, fault.target, fault.file_index, fault.offset, mask
+            )
         prefix = f"n{fault.node} was up: killed first; " if killed else ""
         if isinstance(fault, LatentSectorError):
             prefix += "approximated by inverting the range; "
@@ -187,7 +206,9 @@ async def _apply_timed(
             and cluster.nodes[tf.fault.node].up
         )
         try:
-            applied, note = apply_fault(cluster, tf.fault)
+            applied, note = apply_fault(
+                cluster, tf.fault, options.fault_values.get(position), options.log_parts
+            )
         except HarnessError as exc:
             applied, note = False, f"not carried out: {exc}"
         if applied and starts:

@@ -16,9 +16,10 @@ import attrs
 
 from ackcheck.errors import ConfigError
 from ackcheck.harness import cleanup
-from ackcheck.harness.cluster import NatsCluster
+from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
 from ackcheck.harness.config import sync_interval_from
 from ackcheck.harness.driver import RunOptions, run_on_cluster
+from ackcheck.harness.faultmap import fault_values
 from ackcheck.harness.install import resolve_version
 from ackcheck.harness.verdict import DURABLE, Verdict
 from ackcheck.history import History
@@ -27,7 +28,9 @@ from ackcheck.schedule import Schedule
 
 EXIT_HOLDS, EXIT_REPRODUCED = 0, 1
 # Knobs the harness itself understands in ``--override``; model knobs are ignored.
-HARNESS_KNOBS = ("fsync", "sync_interval", "fsync_interval", "time_scale", "pipeline")
+HARNESS_KNOBS = (
+    "fsync", "sync_interval", "fsync_interval", "time_scale", "pipeline", "log_files",
+)
 
 
 @attrs.frozen
@@ -113,6 +116,11 @@ def _harness_options(overrides: Sequence[str]) -> tuple[dict[str, Any], tuple[st
             if not value.strip().isdigit() or int(value) < 1:
                 raise ConfigError(f"pipeline must be a positive integer, got {value!r}")
             chosen[key] = int(value)
+        elif key == "log_files":  # which log files a `log` corruption hits
+            parts = tuple(p.strip() for p in value.replace("both", ",".join(LOG_PARTS)).split(","))
+            if not parts or any(p not in LOG_PARTS for p in parts):
+                raise ConfigError(f"log_files must be stream, wal or both, got {value!r}")
+            chosen["log_parts"] = parts
         elif key not in HARNESS_KNOBS:
             ignored.append(item)
     return chosen, tuple(ignored)
@@ -171,6 +179,7 @@ def replay_on_nats(
     run_options = attrs.evolve(
         base,
         ack_marks=base.ack_marks or ack_marks(schedule, model_history),
+        fault_values=base.fault_values or fault_values(schedule, model_history),
         **chosen,
     )
     model = None

@@ -28,6 +28,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import APIError, NotFoundError
 
+from ackcheck.errors import HarnessError
 from ackcheck.harness.config import STREAM, SUBJECT, SUBJECTS
 from ackcheck.history import FinalRead, Op
 
@@ -68,7 +69,9 @@ async def _quiet_event() -> None:
     return None
 
 
-async def create_stream(url: str, replicas: int, timeout: float = 10.0) -> None:
+async def create_stream(url: str, replicas: int, timeout: float = 30.0) -> None:
+    """Create the test stream, retrying while the cluster elects its meta leader (seconds
+    on a loaded machine); a cluster that never answers is a one-line HarnessError."""
     nc = await connect(url, "ackcheck-admin")
     try:
         js = nc.jetstream(timeout=timeout)
@@ -85,9 +88,12 @@ async def create_stream(url: str, replicas: int, timeout: float = 10.0) -> None:
             try:
                 await js.add_stream(config)
                 return
-            except (NatsTimeoutError, NoRespondersError, APIError):
+            except (NatsTimeoutError, NoRespondersError, APIError) as exc:
                 if asyncio.get_running_loop().time() > deadline:
-                    raise
+                    raise HarnessError(
+                        f"the cluster did not create stream {STREAM} within {timeout:.0f} s "
+                        f"({type(exc).__name__}: {exc or 'no answer'})"
+                    ) from None
                 await asyncio.sleep(0.2)
     finally:
         await nc.close()
