@@ -25,7 +25,10 @@ TagRange = list  # [start, end, tag]
 class SimFile:
     """One file: durable bytes, the cached image, their tags and unreadable ranges."""
 
-    __slots__ = ("bad", "cached", "ctags", "cut_cause", "dirty", "dtags", "durable", "name")
+    __slots__ = (
+        "bad", "cached", "ctags", "cut_cause", "dirty", "dtags", "durable", "name", "synced",
+        "synced_len",
+    )
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -38,6 +41,11 @@ class SimFile:
         # why tagged bytes left the cached image since the last fsync: the cause of the
         # loss an fsync then makes final by dropping the durable copy
         self.cut_cause = "overwrite"
+        # ``ctags`` as of the last fsync, and its length then. Writes only ever *extend*
+        # ``ctags`` in place; every other change replaces the list. So while it is the
+        # same list, its first ``synced_len`` ranges still equal ``dtags``.
+        self.synced: list[TagRange] | None = None
+        self.synced_len = 0
 
 
 def _subtract(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
@@ -205,15 +213,19 @@ class SimDisk:
             # leave a long common prefix, which is skipped (re-counting it made every
             # fsync cost the whole file's tags).
             old, cached = f.dtags, f.ctags
-            same = 0
-            limit = min(len(old), len(cached))
-            while same < limit and old[same] == cached[same]:
-                same += 1
+            if f.synced is cached and f.synced_len == len(old):
+                same = f.synced_len  # only appended to since the last fsync
+            else:
+                same = 0
+                limit = min(len(old), len(cached))
+                while same < limit and old[same] == cached[same]:
+                    same += 1
             added = [list(r) for r in cached[same:]]
             self._incr(self._dref, added)
             gone: list[str] = []
             self._decr(self._dref, old[same:], gone)
             f.dtags = old[:same] + added
+            f.synced, f.synced_len = cached, len(cached)
             self._report(name, gone, f.cut_cause)
         f.cut_cause = "overwrite"
 
