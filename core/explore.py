@@ -6,7 +6,11 @@ exception whose type is specific to the property, so that Hypothesis' shrinker k
 that bug instead of slipping to another. The exception that propagates comes from
 Hypothesis' final replay of the minimal example. The time budget is enforced by raising a
 ``BaseException`` Hypothesis does not catch; if it runs out while shrinking, the
-smallest failing schedule seen so far is returned, marked as not fully shrunk.
+smallest failing schedule seen so far is returned, marked as not fully shrunk. A search
+bounded by time only runs as consecutive Hypothesis runs of ``ROUND_EXAMPLES`` examples,
+so that each gets the phase in which Hypothesis hill-climbs the ``target()`` measures.
+After Hypothesis, :func:`ackcheck.minimize.prune` and :func:`ackcheck.minimize.reseed`
+delete faults it could not (the latter under other simulator seeds).
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ from typing import Any
 
 import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, target
+from hypothesis.strategies import SearchStrategy
 
 from ackcheck import metrics
 from ackcheck.errors import ConfigError
-from ackcheck.minimize import prune
+from ackcheck.minimize import prune, reseed
 from ackcheck.runner import BUILTIN_NODE, RunOutcome, run_once
 from ackcheck.schedule import US_PER_S, NetworkSpec, Schedule, Workload
 from ackcheck.strategies import fault_schedules, parse_kinds, parse_targets
 
 DEFAULT_PRESET = "nats-2.12.1"
 DEFAULT_EXAMPLES = 300
+#: Examples per Hypothesis run in a search bounded by time only (see search_once).
+ROUND_EXAMPLES = 2_000
+MAX_ROUNDS = 10**6  # the budget ends a search long before this
 
 
 @attrs.frozen
@@ -262,6 +270,33 @@ class Search:
                 )
 
 
+def _probe(
+    strategy: SearchStrategy[Schedule], state: _Search, max_examples: int, seed_value: int | str
+) -> Callable[[], None]:
+    """One Hypothesis run of up to ``max_examples`` schedules through ``state.run``."""
+    targeting = state.spec.targeting
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.target, Phase.shrink]
+        if targeting
+        else [Phase.generate, Phase.shrink],
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    @seed(seed_value)
+    @given(strategy)
+    def probe(schedule: Schedule) -> None:
+        state.run(schedule)
+
+    return probe
+
+
 def search_once(
     spec: Search,
     seed_value: int = 0,
@@ -280,36 +315,28 @@ def search_once(
     )
     state = _Search(spec=spec, progress=progress, seed=seed_value)
     if spec.examples is not None:
-        max_examples = spec.examples
+        rounds, per_round = 1, spec.examples
+    elif spec.budget is not None:
+        # Hypothesis hill-climbs the target() measures once half of max_examples have
+        # run; with one huge max_examples that point never comes within a budget. Rounds
+        # of ROUND_EXAMPLES, each from its own seed, give every round a target phase.
+        rounds, per_round = MAX_ROUNDS, ROUND_EXAMPLES
     else:
-        max_examples = 10**9 if spec.budget is not None else DEFAULT_EXAMPLES
-
-    @settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        derandomize=False,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.target, Phase.shrink]
-        if spec.targeting
-        else [Phase.generate, Phase.shrink],
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    @seed(seed_value)
-    @given(strategy)
-    def probe(schedule: Schedule) -> None:
-        state.run(schedule)
+        rounds, per_round = 1, DEFAULT_EXAMPLES
 
     found: tuple[Schedule, RunOutcome, bool] | None = None
-    try:
-        probe()
-    except Found as exc:
-        found = (exc.schedule, exc.outcome, True)
-    except _BudgetSpent:
-        if state.best is not None:
-            found = (state.best[0], state.best[1], False)
+    for round_no in range(rounds):
+        round_seed: int | str = seed_value if round_no == 0 else f"{seed_value}/{round_no}"
+        try:
+            _probe(strategy, state, per_round, round_seed)()
+        except Found as exc:
+            found = (exc.schedule, exc.outcome, True)
+        except _BudgetSpent:
+            if state.best is not None:
+                found = (state.best[0], state.best[1], False)
+            break
+        if found is not None:
+            break
     return state.stats(), found
 
 
@@ -377,6 +404,8 @@ def explore(
         schedule, fast, shrunk = found
         focus = fast.violations[0].property
         schedule = prune(config, schedule, focus, node=node, properties=spec.properties)
+        schedule = reseed(config, schedule, focus, node=node, properties=spec.properties,
+                          max_seconds=min(20.0, shrink_budget))
         counterexample = _finish(
             preset, overrides, config, node, spec.properties, schedule, shrunk, out,
             focus=focus,

@@ -8,6 +8,7 @@ removing any one remaining fault makes the violation go away.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -110,3 +111,65 @@ def prune(
             if progress or runs >= max_runs:
                 break
     return attrs.evolve(schedule, faults=tuple(faults))
+
+
+#: Simulator seeds :func:`reseed` tries for each smaller fault set.
+RESEED_SEEDS = 200
+
+
+def reseed(
+    config: Any,
+    schedule: Schedule,
+    prop: str,
+    *,
+    node: Any = BUILTIN_NODE,
+    properties: Any = None,
+    seeds: int = RESEED_SEEDS,
+    max_runs: int = 1_500,
+    max_seconds: float = 20.0,
+) -> Schedule:
+    """Delete one fault (else two) at a time while ``prop`` still fails under *some*
+    simulator seed in ``0..seeds-1``, then :func:`prune` again.
+
+    The seed is part of a counterexample, and Hypothesis shrinks it towards 0 like any
+    other number; that re-times every timer and message, and a fault that only re-rolled
+    timing (a crash and restart at t=0) then cannot be deleted under the new seed. Another
+    seed often shows the same bug with that fault gone; a crash and its restart go
+    together, hence pairs. Never deletes the last fault: Hypothesis has already tried
+    schedules without faults. Bounded by ``max_runs`` and ``max_seconds``, whichever
+    comes first (a run is ~10 ms: the default caps add at most ~20 s to a search)."""
+    checked = list(properties) if properties is not None else [prop]
+
+    def fails(candidate: Schedule) -> bool:
+        outcome = run_once(config, candidate, node, checked, record_events=False, digest=False)
+        return prop in {v.property for v in outcome.violations}
+
+    runs = 0
+    reseeded = False
+    deadline = time.monotonic() + max_seconds
+    while runs < max_runs and time.monotonic() < deadline:
+        faults = schedule.sorted_faults()
+        n = len(faults)
+        drops = [(i,) for i in range(n)] + [(i, j) for i in range(n) for j in range(i + 1, n)]
+        smaller = None
+        for drop in drops:
+            if n - len(drop) < 1:
+                continue
+            rest = tuple(tf for k, tf in enumerate(faults) if k not in drop)
+            for s in range(seeds):
+                candidate = attrs.evolve(schedule, seed=s, faults=rest)
+                runs += 1
+                if fails(candidate):
+                    smaller = candidate
+                    break
+                if runs >= max_runs or time.monotonic() > deadline:
+                    runs = max_runs
+                    break
+            if smaller is not None or runs >= max_runs:
+                break
+        if smaller is None:
+            break
+        schedule, reseeded = smaller, True
+    if not reseeded:
+        return schedule
+    return prune(config, schedule, prop, node=node, properties=properties)

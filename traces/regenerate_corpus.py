@@ -27,16 +27,17 @@ DEFAULT_DIR = Path("traces") / "corpus"
 
 
 def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> Path | None:
-    """Search for ``bug`` with its own settings (or run its witness schedule, for bugs
-    search does not reach in time); save and return the trace, or None."""
+    """Run ``bug``'s witness schedule if it has one (written by hand or by a generator,
+    and read by a person: the best teaching copy), else search for it with its own
+    settings; save and return the trace, or None."""
     from ackcheck.explore import explore
 
-    if bug.searchable:
+    if bug.witness is not None:
+        trace = _witness_trace(bug)
+    elif bug.searchable:
         result = explore(bug.preset, budget=budget, seed=seed, **bug.explore_kwargs())
         found = result.counterexample
         trace = None if found is None else found.trace
-    elif bug.witness is not None:
-        trace = _witness_trace(bug)
     else:
         trace = None
     if trace is None:
@@ -121,12 +122,12 @@ def main(only: tuple[str, ...], rerecord: bool, budget: float, seed: int,
                    "root or pass --dir", err=True)
         sys.exit(2)
     if rerecord:
-        paths = sorted(directory.glob("*.json.gz"))
-        for path in paths:
-            if not only or path.name.split("--")[0] in only:
-                click.echo(rerecord_one(path))
+        for trace_path in sorted(directory.glob("*.json.gz")):
+            if not only or trace_path.name.split("--")[0] in only:
+                click.echo(rerecord_one(trace_path))
         sys.exit(0)
-    missing_traces, missing_notes = [], []
+    missing_traces: list[str] = []
+    missing_notes: list[str] = []
     for bug in KNOWN_BUGS:
         if only and bug.preset not in only:
             continue
