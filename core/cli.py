@@ -91,8 +91,8 @@ def list_properties() -> None:
 @click.option("--max-faults", default=8, show_default=True, type=int)
 @click.option("--writes", default=50, show_default=True, type=int,
               help="Acked writes to attempt per schedule.")
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="Independent searches in parallel processes.")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Independent searches in parallel processes [default: one per core].")
 @click.option("--out", default="ackcheck-traces", show_default=True,
               type=click.Path(file_okay=False), help="Where counterexample traces go.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
@@ -108,7 +108,7 @@ def explore(
     seed: int,
     max_faults: int,
     writes: int,
-    workers: int,
+    workers: int | None,
     out: str,
     as_json: bool,
 ) -> None:
@@ -120,6 +120,8 @@ def explore(
 
     if examples is None and budget is None:
         budget = 60.0
+    if workers is None:
+        workers = os.cpu_count() or 1
     target: Any
     if node == "raft":
         target = preset or DEFAULT_PRESET

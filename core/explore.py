@@ -28,7 +28,7 @@ from hypothesis.strategies import SearchStrategy
 from ackcheck import metrics
 from ackcheck.errors import ConfigError
 from ackcheck.minimize import prune, reseed
-from ackcheck.runner import BUILTIN_NODE, RunOutcome, run_once
+from ackcheck.runner import BUILTIN_NODE, RunOutcome, resolve_node, run_once
 from ackcheck.schedule import US_PER_S, NetworkSpec, Schedule, Workload
 from ackcheck.strategies import fault_schedules, parse_kinds, parse_targets
 
@@ -392,6 +392,7 @@ def explore(
         targets=targets,
         targeting=targeting,
     )
+    resolve_node(node)  # a bad reference fails here, once, not in every worker
     if workers == 1:
         stats, found = search_once(spec, seed, progress)
     else:

@@ -15,6 +15,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
+from ackcheck.errors import AckcheckError
 from ackcheck.explore import ExploreStats, Search, search_once
 
 
@@ -25,6 +28,8 @@ def _worker(spec: Search, seed_value: int, results: Any) -> None:
     try:
         stats, found = search_once(spec, seed_value, report)
         results.put(("done", seed_value, (stats, found)))
+    except AckcheckError as exc:  # bad input: the parent reports it as its own
+        results.put(("error", seed_value, exc))
     except BaseException as exc:  # report and let the parent decide
         results.put(("error", seed_value, repr(exc)))
 
@@ -55,6 +60,8 @@ def search_parallel(
     workers: int,
     progress: Callable[[ExploreStats], None] | None,
 ) -> tuple[ExploreStats, Any]:
+    if spec.examples is not None:  # an example budget is the search's, not each worker's
+        spec = attrs.evolve(spec, examples=max(1, -(-spec.examples // workers)))
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     seeds = [seed * 1000 + i for i in range(workers)]
@@ -88,6 +95,8 @@ def search_parallel(
                 if payload[1] is not None:
                     found = payload[1]
                     break
+            elif isinstance(payload, AckcheckError):
+                raise payload
             else:
                 raise RuntimeError(f"worker {who} failed: {payload}")
     finally:

@@ -124,3 +124,11 @@ def test_parallel_search_finds_the_unpersisted_vote_double_leader() -> None:
     assert ce is not None, "not found in 90 s"
     assert ce.violation.property == "election-safety"
     assert len(ce.schedule.faults) <= bug.by_hand + 1
+
+
+def test_an_example_budget_is_shared_by_the_workers():
+    """``examples=N`` bounds the whole search, however many processes run it."""
+    result = explore("raft", examples=10, seed=3, workers=2, shrink_budget=0.0)
+    assert result.ok
+    assert result.stats.workers == 2
+    assert 2 <= result.stats.examples <= 10
