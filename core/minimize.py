@@ -30,9 +30,7 @@ def minimize(
     ``prop``; ``schedule`` itself must violate it."""
 
     def fails(faults: tuple[TimedFault, ...]) -> bool:
-        candidate = attrs.evolve(schedule, faults=faults)
-        outcome = run_once(config, candidate, node, [prop], record_events=False, digest=False)
-        return bool(outcome.violations)
+        return _violates(config, attrs.evolve(schedule, faults=faults), prop, node, [prop])
 
     if not fails(schedule.faults):
         raise ValueError(f"the schedule does not violate {prop}")
@@ -65,6 +63,12 @@ def ddmin(
     return items
 
 
+def _violates(config: Any, schedule: Schedule, prop: str, node: Any, checked: list[str]) -> bool:
+    """Does ``schedule`` still violate ``prop``? (The explorer's fast path: no events.)"""
+    outcome = run_once(config, schedule, node, checked, record_events=False, digest=False)
+    return prop in {v.property for v in outcome.violations}
+
+
 #: How far later faults are moved when a deletion alone loses the failure: Hypothesis
 #: drives fault times down to the earliest moment that still fails, an edge where
 #: deleting any other fault re-times the run and the failure slips away.
@@ -87,8 +91,7 @@ def prune(
 
     def fails(faults: list[TimedFault]) -> bool:
         candidate = attrs.evolve(schedule, faults=tuple(faults))
-        outcome = run_once(config, candidate, node, checked, record_events=False, digest=False)
-        return prop in {v.property for v in outcome.violations}
+        return _violates(config, candidate, prop, node, checked)
 
     faults = list(schedule.sorted_faults())
     runs = 0
@@ -139,11 +142,6 @@ def reseed(
     schedules without faults. Bounded by ``max_runs`` and ``max_seconds``, whichever
     comes first (a run is ~10 ms: the default caps add at most ~20 s to a search)."""
     checked = list(properties) if properties is not None else [prop]
-
-    def fails(candidate: Schedule) -> bool:
-        outcome = run_once(config, candidate, node, checked, record_events=False, digest=False)
-        return prop in {v.property for v in outcome.violations}
-
     runs = 0
     reseeded = False
     deadline = time.monotonic() + max_seconds
@@ -159,7 +157,7 @@ def reseed(
             for s in range(seeds):
                 candidate = attrs.evolve(schedule, seed=s, faults=rest)
                 runs += 1
-                if fails(candidate):
+                if _violates(config, candidate, prop, node, checked):
                     smaller = candidate
                     break
                 if runs >= max_runs or time.monotonic() > deadline:
