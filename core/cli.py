@@ -163,9 +163,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("ackcheck: interrupted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # a bad option: one line, and where to read more
+        where = exc.ctx.command_path if exc.ctx is not None else "ackcheck"
+        fail(f"{exc.format_message()} (see '{where} --help')")
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_BAD_INPUT)
+        fail(exc.format_message())
     except KeyboardInterrupt:
         click.echo("ackcheck: interrupted", err=True)
         sys.exit(130)

@@ -61,6 +61,9 @@ def test_explore_clean_pass_exits_zero(user_node: str, tmp_path) -> None:
         (["explore", "--node", "nope_mod_xyz:Node", "--examples", "1"], "nope_mod_xyz"),
         (["explore", "--examples", "0"], "examples"),
         (["explore", "--property", "bogus", "--examples", "1"], "bogus"),
+        (["explore", "--workers", "0"], "--workers"),  # click's own checks: one line too
+        (["explore", "--budget", "soon"], "--budget"),
+        (["no-such-command"], "no-such-command"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], words: str) -> None:
