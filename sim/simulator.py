@@ -99,6 +99,16 @@ class NodeSlot:
         self.expired: list[tuple[str, int]] = []  # timers that fired while paused
 
 
+def _gone(slot: NodeSlot, downs: int) -> str:
+    """Why an input sent while the receiver had stopped ``downs`` times cannot be
+    delivered now ("" if it can): the process is down, or is a later one."""
+    if slot.status == DOWN:
+        return "node down"
+    if slot.downs != downs:
+        return "receiver restarted"
+    return ""
+
+
 def _check_schedule(schedule: Any, factory: Any) -> Schedule:
     if not isinstance(schedule, Schedule):
         raise ConfigError(f"simulate() needs an ackcheck Schedule, got {type(schedule).__name__}")
@@ -307,13 +317,13 @@ class Simulator:
     def _out_cancel_timer(self, slot: NodeSlot, out: CancelTimer) -> None:
         slot.timers.pop(out.name, None)
 
-    def _disk_event(self, slot: NodeSlot, kind: str, data: dict[str, Any]) -> None:
-        self.recorder.record(self.loop.now, slot.actor, kind, data)
+    def _disk_event(self, slot: NodeSlot, kind: str, data: dict[str, Any] | None) -> None:
+        """Record a disk event (``data`` None: nothing records, so none was built: Write
+        and Fsync are a third of all outputs) and report what it removed from the disk."""
+        if data is not None:
+            self.recorder.record(self.loop.now, slot.actor, kind, data)
         if slot.disk.lost:
             self._drain_losses(slot)
-
-    # Write and Fsync are a third of all outputs: without a recorder they skip building
-    # the event data, and only a loss (the disk says which) needs the slow path.
 
     def _drain_losses(self, slot: NodeSlot) -> None:
         now = self.loop.now
@@ -329,15 +339,13 @@ class Simulator:
             raise NodeContractError(f"node n{slot.id} wrote {type(data).__name__}, not bytes")
         disk = slot.disk
         landed = disk.write(out.file, data, out.offset, out.tags)
-        if not self.recorder.active:
-            if disk.lost:
-                self._drain_losses(slot)
-            return
-        info: dict[str, Any] = {"file": out.file, "offset": landed, "len": len(data)}
-        if out.tags:
-            info["tags"] = list(out.tags)
-        if landed != slot.disk.last_aimed:
-            info["aimed"] = slot.disk.last_aimed
+        info: dict[str, Any] | None = None
+        if self.recorder.active:
+            info = {"file": out.file, "offset": landed, "len": len(data)}
+            if out.tags:
+                info["tags"] = list(out.tags)
+            if landed != disk.last_aimed:
+                info["aimed"] = disk.last_aimed
         self._disk_event(slot, "write", info)
 
     def _out_truncate(self, slot: NodeSlot, out: Truncate) -> None:
@@ -347,12 +355,8 @@ class Simulator:
         self._disk_event(slot, "truncate", {"file": out.file, "size": out.size})
 
     def _out_fsync(self, slot: NodeSlot, out: Fsync) -> None:
-        disk = slot.disk
-        disk.fsync(out.file)
-        if self.recorder.active:
-            self._disk_event(slot, "fsync", {"file": out.file})
-        elif disk.lost:
-            self._drain_losses(slot)
+        slot.disk.fsync(out.file)
+        self._disk_event(slot, "fsync", {"file": out.file} if self.recorder.active else None)
 
     def _out_delete(self, slot: NodeSlot, out: Delete) -> None:
         existed = slot.disk.delete(out.file)
@@ -399,28 +403,21 @@ class Simulator:
 
     def _deliver(self, src: int, dst: int, msg: Any, msg_id: int, lam: int, downs: int) -> None:
         slot = self.slots[dst]
-        fast = slot.status == UP and slot.downs == downs and not self.recorder.active
-        if fast and self.network.connected(src, dst):  # the explorer's fast path
-            self._step(slot, Receive(src, msg))
-            return
-        if not self.network.connected(src, dst):
-            self._record_drop(src, dst, msg_id, "partition")
-        elif slot.status == DOWN:
-            self._record_drop(src, dst, msg_id, "node down")
-        elif slot.downs != downs:
-            self._record_drop(src, dst, msg_id, "receiver restarted")
+        gone = "partition" if not self.network.connected(src, dst) else _gone(slot, downs)
+        if gone:
+            self._record_drop(src, dst, msg_id, gone)
         elif slot.status == PAUSED:
             slot.inbox.append(("msg", src, msg, msg_id, lam))
         else:
             self._receive(slot, src, msg, msg_id, lam)
 
     def _receive(self, slot: NodeSlot, src: int, msg: Any, msg_id: int, lam: int) -> None:
-        kind = type(msg)
-        type_json = self._type_json.get(kind)
-        if type_json is None:
-            type_json = self._type_json[kind] = canonical_json(kind.__name__)
         rec = self.recorder
         if rec.active:
+            kind = type(msg)
+            type_json = self._type_json.get(kind)
+            if type_json is None:
+                type_json = self._type_json[kind] = canonical_json(kind.__name__)
             data_json = f'{{"from":"n{src}","msg_id":{msg_id},"type":{type_json}}}'
             data = (
                 {"from": f"n{src}", "msg_id": msg_id, "type": kind.__name__} if rec.keep else None
@@ -444,10 +441,9 @@ class Simulator:
     def _deliver_request(self, actor: str, dst: int, request: ClientRequest, msg_id: int,
                          lam: int, downs: int) -> None:
         slot = self.slots[dst]
-        if slot.status == DOWN:
-            self._record_drop(actor, dst, msg_id, "node down")
-        elif slot.downs != downs:
-            self._record_drop(actor, dst, msg_id, "receiver restarted")
+        gone = _gone(slot, downs)
+        if gone:
+            self._record_drop(actor, dst, msg_id, gone)
         elif slot.status == PAUSED:
             slot.inbox.append(("req", actor, request, msg_id, lam))
         else:

@@ -79,8 +79,8 @@ def rerecord_one(path: Path) -> str:
 
     trace = load_trace(path)
     properties = None if trace.properties is None else list(trace.properties)
-    outcome = run_once(trace.config_object(), trace.schedule, node=trace.node,
-                       properties=properties)
+    config = trace.config_object()
+    outcome = run_once(config, trace.schedule, node=trace.node, properties=properties)
     expected = None if trace.violation is None else trace.violation.property
     hit = next((v for v in outcome.violations if v.property == expected), None)
     if expected is not None and hit is None:
@@ -88,7 +88,7 @@ def rerecord_one(path: Path) -> str:
     if outcome.digest == trace.digest:
         return f"{path.name}: unchanged"
     fresh = make_trace(
-        preset=trace.preset, overrides=trace.overrides, config=trace.config_object(),
+        preset=trace.preset, overrides=trace.overrides, config=config,
         node=trace.node, schedule=trace.schedule, properties=properties, violation=hit,
         history=outcome.history, digest=outcome.digest,
     )
