@@ -69,12 +69,18 @@ async def _quiet_event() -> None:
     return None
 
 
-async def create_stream(url: str, replicas: int, timeout: float = 30.0) -> None:
+async def create_stream(
+    url: str, replicas: int, timeout: float = 30.0, attempt_timeout: float = 5.0
+) -> None:
     """Create the test stream, retrying while the cluster elects its meta leader (seconds
-    on a loaded machine); a cluster that never answers is a one-line HarnessError."""
+    on a loaded machine); a cluster that never answers is a one-line HarnessError.
+
+    Each request gets ``attempt_timeout``, not the whole budget: a request sent while
+    the meta leader changes can go unanswered for good (seen in CI: one 30 s request, no
+    retry), and asking again is safe, since adding an identical stream is idempotent."""
     nc = await connect(url, "ackcheck-admin")
     try:
-        js = nc.jetstream(timeout=timeout)
+        js = nc.jetstream(timeout=min(attempt_timeout, timeout))
         config = StreamConfig(
             name=STREAM,
             subjects=list(SUBJECTS),
