@@ -26,6 +26,6 @@ fi
 
 python3 -c "import mfusepy" 2>/dev/null || python3 -m pip install -q "mfusepy>=3.1"
 
-python3 -c "from ackcheck.cli import main; main()" nats install 2.12.1
-python3 -c "from ackcheck.cli import main; main()" nats install latest
-python3 -c "from ackcheck.cli import main; main()" nats list
+python3 -c "from ackcheck.app.cli import main; main()" nats install 2.12.1
+python3 -c "from ackcheck.app.cli import main; main()" nats install latest
+python3 -c "from ackcheck.app.cli import main; main()" nats list

@@ -15,7 +15,7 @@ import argparse
 import time
 import tracemalloc
 
-from ackcheck.known import standard_example
+from ackcheck.app._known import standard_example
 from ackcheck.model import make_node, resolve_config
 from ackcheck.sim import simulate
 

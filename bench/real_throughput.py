@@ -61,9 +61,9 @@ def throughput(
 
 
 def replay_5(version: str) -> float:
+    from ackcheck.app._runner import run_once
     from ackcheck.harness.replay import replay_on_nats
     from ackcheck.model import resolve_config
-    from ackcheck.runner import run_once
     from ackcheck.schedule import US_PER_S, PowerFailure, Schedule, TimedFault
     from ackcheck.traces import make_trace
 

@@ -22,8 +22,8 @@ import argparse
 import statistics
 import time
 
-from ackcheck.explore import explore
-from ackcheck.known import KNOWN_BUGS
+from ackcheck.app._explore import explore
+from ackcheck.app._known import KNOWN_BUGS
 
 
 def time_to_bug(seeds: int, budget: float, only: str | None, workers: int) -> None:

@@ -17,14 +17,14 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "explore": "ackcheck.explore",
-    "ExploreResult": "ackcheck.explore",
-    "run_once": "ackcheck.runner",
-    "RunOutcome": "ackcheck.runner",
-    "assert_holds": "ackcheck.assertions",
-    "CounterexampleError": "ackcheck.assertions",
-    "fault_schedules": "ackcheck.strategies",
-    "workloads": "ackcheck.strategies",
+    "explore": "ackcheck.app._explore",
+    "ExploreResult": "ackcheck.app._explore",
+    "run_once": "ackcheck.app._runner",
+    "RunOutcome": "ackcheck.app._runner",
+    "assert_holds": "ackcheck.app._assertions",
+    "CounterexampleError": "ackcheck.app._assertions",
+    "fault_schedules": "ackcheck.app._strategies",
+    "workloads": "ackcheck.app._strategies",
     "Schedule": "ackcheck.schedule",
     "Workload": "ackcheck.schedule",
     "NetworkSpec": "ackcheck.schedule",

@@ -10,13 +10,7 @@ from __future__ import annotations
 from ackcheck.sim.disk import SimDisk, SimDiskView, SimFile
 from ackcheck.sim.loop import EventLoop, EventLoopLimitError
 from ackcheck.sim.network import SimNetwork, full_mesh, partition_graph
-from ackcheck.sim.recorder import (
-    Recorder,
-    canonical,
-    canonical_json,
-    encode_event,
-    message_summary,
-)
+from ackcheck.sim.recorder import Recorder
 from ackcheck.sim.seeds import RngStreams, derive_seed
 from ackcheck.sim.simulator import NodeContractError, NodeSlot, SimResult, Simulator, simulate
 from ackcheck.sim.workload import ClientDriver, split_values
@@ -35,12 +29,8 @@ __all__ = [
     "SimNetwork",
     "SimResult",
     "Simulator",
-    "canonical",
-    "canonical_json",
     "derive_seed",
-    "encode_event",
     "full_mesh",
-    "message_summary",
     "partition_graph",
     "simulate",
     "split_values",

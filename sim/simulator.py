@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ackcheck.canonical import canonical, canonical_json
 from ackcheck.errors import ConfigError
 from ackcheck.history import FaultEvent, History, Loss, Observation, Op, Residency
 from ackcheck.node import (
@@ -56,7 +57,7 @@ from ackcheck.schedule import (
 from ackcheck.sim.disk import SimDisk
 from ackcheck.sim.loop import EventLoop
 from ackcheck.sim.network import SimNetwork
-from ackcheck.sim.recorder import NullRecorder, Recorder, canonical, canonical_json
+from ackcheck.sim.recorder import NullRecorder, Recorder
 from ackcheck.sim.seeds import RngStreams
 from ackcheck.sim.workload import ClientDriver
 

@@ -11,7 +11,7 @@ import pytest
 
 def ackcheck(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ackcheck.cli", *args],
+        [sys.executable, "-m", "ackcheck.app.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

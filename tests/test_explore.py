@@ -5,13 +5,13 @@ from __future__ import annotations
 import attrs
 import pytest
 
-import ackcheck.explore as explore_module
+import ackcheck.app._explore as explore_module
+from ackcheck.app._explore import explore
+from ackcheck.app._known import known_bug
+from ackcheck.app._minimize import prune, reseed
+from ackcheck.app._runner import run_once
 from ackcheck.errors import ConfigError
-from ackcheck.explore import explore
-from ackcheck.known import known_bug
-from ackcheck.minimize import prune, reseed
 from ackcheck.model import resolve_config
-from ackcheck.runner import run_once
 from ackcheck.schedule import Crash, Partition, PowerFailure, Restart, TimedFault
 from ackcheck.traces import load_trace
 

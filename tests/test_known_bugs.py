@@ -1,6 +1,6 @@
 """Each preset's known violation is found and shrunk; the safe presets hold.
 
-The list of known bugs and the settings that find them is ``ackcheck.known.KNOWN_BUGS``;
+The list of known bugs and the settings that find them is ``ackcheck.app._known.KNOWN_BUGS``;
 ``bench/time_to_bug.py`` measures the same searches.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from ackcheck.explore import explore
-from ackcheck.known import KNOWN_BUGS, KnownBug
+from ackcheck.app._explore import explore
+from ackcheck.app._known import KNOWN_BUGS, KnownBug
+from ackcheck.app._runner import run_once
 from ackcheck.model import resolve_config
-from ackcheck.runner import run_once
 
 SEARCHABLE = [b for b in KNOWN_BUGS if b.searchable]
 WITNESSED = [b for b in KNOWN_BUGS if b.witness is not None]

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from ackcheck.app._strategies import DEFAULT_KINDS, fault_schedules, fault_times, parse_kinds
 from ackcheck.errors import ConfigError
 from ackcheck.schedule import FAULT_KINDS, PowerFailure, Schedule
-from ackcheck.strategies import DEFAULT_KINDS, fault_schedules, fault_times, parse_kinds
 
 
 @given(st.integers(1, 7).flatmap(lambda n: fault_schedules(nodes=n, kinds="all")))
@@ -66,7 +66,7 @@ def test_bad_arguments_rejected() -> None:
 def test_settings_profiles_registered() -> None:
     from hypothesis import settings
 
-    import ackcheck.profiles as profiles
+    import ackcheck.app._profiles as profiles
 
     for name in profiles.PROFILES:
         settings.get_profile(name)

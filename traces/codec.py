@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ackcheck.canonical import canonical
 from ackcheck.errors import ConfigError, TraceError
 from ackcheck.history import (
     Event,
@@ -37,31 +38,6 @@ from ackcheck.schedule import (
 # ------------------------------------------------------------------ generic values
 
 
-def to_json(value: Any) -> Any:
-    """A JSON-safe copy of ``value``: tuples become lists, mappings dicts with str keys.
-
-    Event and observation data is free-form; anything that JSON cannot say (bytes, sets,
-    objects) is written as its ``repr`` so a trace can always be saved, and the loss is
-    visible rather than silent."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return repr(value)
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
-    if isinstance(value, bytes):
-        return value.hex()
-    if attrs.has(type(value)):
-        return to_json(attrs.asdict(value, recurse=False))
-    if isinstance(value, set | frozenset):
-        return sorted(repr(v) for v in value)
-    return repr(value)
-
-
 def frozen(value: Any) -> Any:
     """JSON arrays back to tuples, so loaded observation data compares like a node's own
     (nodes report tuples). Event data stays as loaded: the simulator records it already
@@ -76,14 +52,10 @@ def frozen(value: Any) -> Any:
 # ------------------------------------------------------------------------ faults
 
 
-def fault_fields(kind: str) -> tuple[attrs.Attribute, ...]:  # type: ignore[type-arg]
-    return tuple(attrs.fields(FAULT_KINDS[kind]))
-
-
 def fault_to_dict(fault: Fault) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": fault.kind}
     for field in attrs.fields(type(fault)):
-        out[field.name] = to_json(getattr(fault, field.name))
+        out[field.name] = canonical(getattr(fault, field.name))
     return out
 
 
@@ -115,8 +87,8 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
         "seed": schedule.seed,
         "duration": schedule.duration,
         "settle": schedule.settle,
-        "network": to_json(attrs.asdict(schedule.network)),
-        "workload": to_json(attrs.asdict(schedule.workload)),
+        "network": canonical(attrs.asdict(schedule.network)),
+        "workload": canonical(attrs.asdict(schedule.workload)),
         "faults": [{"at": tf.at, **fault_to_dict(tf.fault)} for tf in schedule.faults],
     }
 
@@ -154,11 +126,11 @@ def schedule_from_dict(d: Mapping[str, Any]) -> Schedule:
 
 
 def _op_to_dict(op: Op) -> dict[str, Any]:
-    return to_json(attrs.asdict(op))  # type: ignore[no-any-return]
+    return canonical(attrs.asdict(op))  # type: ignore[no-any-return]
 
 
 def _state_to_dict(state: NodeState | None) -> dict[str, Any] | None:
-    return None if state is None else to_json(attrs.asdict(state))
+    return None if state is None else canonical(attrs.asdict(state))
 
 
 def history_to_dict(history: History) -> dict[str, Any]:
@@ -175,11 +147,11 @@ def history_to_dict(history: History) -> dict[str, Any]:
             }
             for fe in history.faults
         ],
-        "observations": [to_json(attrs.asdict(o, recurse=False)) for o in history.observations],
-        "final_reads": [to_json(attrs.asdict(r)) for r in history.final_reads],
+        "observations": [canonical(attrs.asdict(o, recurse=False)) for o in history.observations],
+        "final_reads": [canonical(attrs.asdict(r)) for r in history.final_reads],
         "final_states": [_state_to_dict(s) for s in history.final_states],
-        "residency": [to_json(attrs.asdict(r)) for r in history.residency],
-        "losses": [to_json(attrs.asdict(loss)) for loss in history.losses],
+        "residency": [canonical(attrs.asdict(r)) for r in history.residency],
+        "losses": [canonical(attrs.asdict(loss)) for loss in history.losses],
         "heal_time": history.heal_time,
         "end_time": history.end_time,
         "source": history.source,
@@ -191,7 +163,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "time": event.time,
         "actor": event.actor,
         "kind": event.kind,
-        "data": to_json(event.data),
+        "data": canonical(event.data),
         "lamport": event.lamport,
     }
 

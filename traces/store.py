@@ -19,6 +19,7 @@ from typing import Any
 
 import jsonschema
 
+from ackcheck.canonical import canonical
 from ackcheck.errors import TraceError
 from ackcheck.history import History
 from ackcheck.traces.codec import (
@@ -27,7 +28,6 @@ from ackcheck.traces.codec import (
     history_to_dict,
     schedule_from_dict,
     schedule_to_dict,
-    to_json,
 )
 from ackcheck.traces.trace import (
     FORMAT,
@@ -50,7 +50,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "ackcheck_version": trace.ackcheck_version,
         "preset": trace.preset,
         "overrides": list(trace.overrides),
-        "config": to_json(trace.config),
+        "config": canonical(trace.config),
         "node": trace.node,
         "schedule": schedule_to_dict(trace.schedule),
         "properties": None if trace.properties is None else list(trace.properties),
@@ -60,7 +60,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
             "property": v.property,
             "summary": v.summary,
             "details": list(v.details),
-            "data": to_json(v.data),
+            "data": canonical(v.data),
         },
         "history": history_to_dict(trace.history),
         "events": events_to_list(trace.history.events),
@@ -78,7 +78,7 @@ def dumps(trace: Trace) -> bytes:
             ensure_ascii=True,
             allow_nan=False,
         )
-    except ValueError as exc:  # pragma: no cover - to_json already replaced NaN
+    except ValueError as exc:  # pragma: no cover - canonical() already replaced NaN
         raise TraceError(f"cannot serialise trace: {exc}") from None
     return text.encode("ascii") + b"\n"
 

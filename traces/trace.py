@@ -53,13 +53,6 @@ class Trace:
     def events(self) -> tuple[Any, ...]:
         return self.history.events
 
-    def config_object(self, overrides: Sequence[str] = ()) -> Any:
-        """The config ``run_once`` takes for this trace's node (a ``RaftConfig`` for
-        ``"raft"``, the plain dict otherwise), with ``knob=value`` overrides applied."""
-        from ackcheck.traces.replay import build_config
-
-        return build_config(self, overrides)[0]
-
 
 def _config_dict(config: Any) -> dict[str, Any]:
     if config is None:

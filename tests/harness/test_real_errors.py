@@ -47,7 +47,7 @@ def _replay(tmp_path, *args: str, path_env: str | None = None):
     env["ACKCHECK_TMPDIR"] = str(tmp_path / "runs")
     (tmp_path / "runs").mkdir(exist_ok=True)
     return subprocess.run(
-        [sys.executable, "-c", "from ackcheck.cli import main; main()", "nats", "replay",
+        [sys.executable, "-c", "from ackcheck.app.cli import main; main()", "nats", "replay",
          str(_trace_file(tmp_path)), *args],
         capture_output=True, text=True, timeout=120, env=env, check=False,
     )

@@ -44,7 +44,7 @@ def test_unknown_version_is_one_clear_error(cache):
 
 def _ackcheck(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from ackcheck.cli import main; main()", *args],
+        [sys.executable, "-c", "from ackcheck.app.cli import main; main()", *args],
         capture_output=True, text=True, timeout=120, env=env, check=False,
     )
 

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
+from ackcheck.app._runner import run_once
 from ackcheck.harness.pytest_fixtures import require_fuse
 from ackcheck.harness.replay import replay_on_nats
 from ackcheck.model import resolve_config
-from ackcheck.runner import run_once
 from ackcheck.schedule import US_PER_S, PowerFailure, Schedule, TimedFault
 from ackcheck.traces import make_trace, save_trace
 
@@ -56,7 +56,7 @@ def test_the_same_schedule_with_fsync_always_holds_on_the_real_cluster(trace, tm
     path = save_trace(trace, tmp_path / "pf.json")
     proc = subprocess.run(
         # The documented entry point: ackcheck replay TRACE --nats VERSION --set ...
-        [sys.executable, "-c", "from ackcheck.cli import main; main()", "replay",
+        [sys.executable, "-c", "from ackcheck.app.cli import main; main()", "replay",
          str(path), "--nats", "2.12.1", "--set", "fsync=always", "--repeat", "2"],
         capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from ackcheck.known import standard_example
+from ackcheck.app._known import standard_example
 from ackcheck.schedule import (
     Crash,
     Heal,
@@ -63,7 +63,7 @@ def random_schedule(seed: int, nodes: int = 3, duration: int = 1_000_000,
 
 
 def standard_schedule(seed: int = 1) -> Schedule:
-    """The bench's standard example (``ackcheck.known.standard_example``)."""
+    """The bench's standard example (``ackcheck.app._known.standard_example``)."""
     return standard_example(seed)
 
 

@@ -1,4 +1,4 @@
-"""Raft paper Fig. 8 in the simulator: ``ackcheck.witnesses.fig8_witness`` steers a run
+"""Raft paper Fig. 8 in the simulator: ``ackcheck.app._witnesses.fig8_witness`` steers a run
 (partitions, crashes, restarts) until the unsafe commit rule applies two values at one
 index. Running the generator itself, not only its stored output, keeps the scenario
 alive when the simulator's timing changes: the generator re-fits the fault times."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from ackcheck.app._runner import RunOutcome, run_once
+from ackcheck.app._witnesses import FIG8_WITNESS, fig8_witness
 from ackcheck.model import resolve_config
-from ackcheck.runner import RunOutcome, run_once
 from ackcheck.schedule import Crash, Partition, Restart
-from ackcheck.witnesses import FIG8_WITNESS, fig8_witness
 
 UNSAFE = resolve_config("raft-unsafe-commit", [])
 SAFE = resolve_config("raft", [])

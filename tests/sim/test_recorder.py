@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import attrs
 from nodes import HeartbeatConfig, LogConfig, heartbeat_factory, log_factory
 
+from ackcheck.canonical import canonical, encode_event
 from ackcheck.schedule import Crash, NetworkSpec, Restart, Schedule, TimedFault
-from ackcheck.sim import Recorder, canonical, derive_seed, simulate
+from ackcheck.sim import Recorder, derive_seed, simulate
 
 
 @attrs.frozen
@@ -95,7 +96,7 @@ def test_digest_is_sha256_of_canonical_event_lines() -> None:
     """The recorder's fast line assembly must equal the documented canonical encoding."""
     import hashlib
 
-    from ackcheck.sim import encode_event
+
 
     faults = (TimedFault(100_000, Crash(0)), TimedFault(150_000, Restart(0)))
     sched = Schedule(nodes=3, seed=4, duration=300_000, settle=300_000, faults=faults)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from trace_samples import sample_trace
 
+from ackcheck.app._trace_commands import replay, show
 from ackcheck.errors import TraceError
 from ackcheck.traces import load_trace, save_trace
-from ackcheck.traces.cli import replay, show
 from ackcheck.traces.store import dumps, loads
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ackcheck.app._replay import replay_in_sim
 from ackcheck.traces import FORMAT_VERSION, load_trace
-from ackcheck.traces.replay import replay_in_sim
 
 # the checkout's corpus, not the installed copy: a strict editable install links only
 # the files that existed when it was made
@@ -49,7 +49,7 @@ def test_corpus_trace_still_reproduces(path: Path | None) -> None:
 
 
 def test_corpus_covers_every_reproducible_known_bug() -> None:
-    from ackcheck.known import KNOWN_BUGS
+    from ackcheck.app._known import KNOWN_BUGS
 
     assert corpus_files(), NO_TRACES
     have = {_stem(p) for p in corpus_files()}
@@ -67,7 +67,7 @@ def test_every_note_has_its_trace() -> None:
 def test_regenerate_writes_a_replayable_corpus_trace(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from ackcheck.traces.regenerate_corpus import main
+    from ackcheck.app.corpus import main
 
     result = CliRunner().invoke(main, ["--preset", "nats-2.12.1", "--budget", "30",
                                        "--dir", str(tmp_path)])
@@ -84,7 +84,7 @@ def test_regenerate_writes_a_replayable_corpus_trace(tmp_path: Path) -> None:
 def test_regenerate_rejects_an_unknown_preset(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from ackcheck.traces.regenerate_corpus import main
+    from ackcheck.app.corpus import main
 
     result = CliRunner().invoke(main, ["--preset", "nope", "--dir", str(tmp_path)])
     assert result.exit_code == 2
@@ -97,7 +97,7 @@ def test_rerecord_rewrites_a_stale_recording_of_the_same_schedule(tmp_path: Path
     a current one is left byte for byte."""
     import attrs
 
-    from ackcheck.traces.regenerate_corpus import rerecord_one
+    from ackcheck.app.corpus import rerecord_one
     from ackcheck.traces.store import save_trace
 
     source = next(p for p in corpus_files() if "nats-2.12.1--" in p.name)

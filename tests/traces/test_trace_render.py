@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from render_tools import REPO, mmdc, png_pixels, run_chromium
 from trace_samples import sample_trace, simulated_trace
 
+from ackcheck.app._trace_commands import show
 from ackcheck.errors import ConfigError
 from ackcheck.history import Op
 from ackcheck.traces import FORMATS, render, save_trace
-from ackcheck.traces.cli import show
 from ackcheck.traces.render_markdown import GITHUB_COMMENT_LIMIT
 from ackcheck.traces.render_text import render_rich
 
@@ -85,7 +85,7 @@ def test_show_honours_no_color_on_a_tty(tmp_path: Path) -> None:
     if shutil.which("script") is None:
         pytest.skip("script(1) is not installed: no pty to test with")
     path = save_trace(sample_trace(), tmp_path / "t.json")
-    cmd = f"python -c 'from ackcheck.traces.cli import show; show()' {path}"
+    cmd = f"python -c 'from ackcheck.app._trace_commands import show; show()' {path}"
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["TERM"] = "xterm-256color"
     coloured = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=env, capture_output=True,

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from trace_samples import lossy_schedule, simulated_trace
 
+from ackcheck.app._replay import apply_overrides, build_config, replay_in_sim
+from ackcheck.app._trace_commands import replay
 from ackcheck.errors import ConfigError
 from ackcheck.model import RaftConfig
 from ackcheck.traces import load_trace, save_trace
-from ackcheck.traces.cli import replay
-from ackcheck.traces.replay import apply_overrides, build_config, replay_in_sim
 from ackcheck.traces.store import dumps
 
 
@@ -46,10 +46,10 @@ def test_the_same_run_gives_the_same_bytes(tmp_path: Path) -> None:
 
 def test_config_object_is_the_model_config(lossy: Path) -> None:
     trace = load_trace(lossy)
-    config = trace.config_object()
+    config = build_config(trace)[0]
     assert isinstance(config, RaftConfig)
     assert attrs.asdict(config) == dict(trace.config)
-    assert trace.config_object(["fsync=always"]).fsync == "always"
+    assert build_config(trace, ["fsync=always"])[0].fsync == "always"
 
 
 def test_cli_replay_reproduces_exit_1(lossy: Path) -> None:
@@ -102,7 +102,7 @@ def test_replay_of_a_run_that_held_exits_0(tmp_path: Path) -> None:
 
 def test_replay_through_the_ackcheck_command(lossy: Path, tmp_path: Path) -> None:
     """The lead's ``ackcheck`` mounts our commands: same exit codes from a real process."""
-    run = [sys.executable, "-m", "ackcheck.cli"]
+    run = [sys.executable, "-m", "ackcheck.app.cli"]
     ok = subprocess.run([*run, "replay", str(lossy)], capture_output=True, text=True,
                         timeout=120, check=False)
     assert ok.returncode == 1, ok.stderr
@@ -172,7 +172,7 @@ def test_config_that_no_longer_fits_the_model_is_a_trace_error(lossy: Path, tmp_
 
 def test_a_user_node_trace_round_trips_and_replays(user_node: str, tmp_path: Path) -> None:
     """Traces of a user's own node (a ``file.py:Class`` ref) load and replay too."""
-    from ackcheck.runner import run_once
+    from ackcheck.app._runner import run_once
     from ackcheck.schedule import Crash, Schedule, TimedFault
     from ackcheck.traces import make_trace
 

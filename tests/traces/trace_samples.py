@@ -179,8 +179,8 @@ def simulated_trace(
     preset: str = LOSSY_PRESET, schedule: Schedule | None = None, overrides: tuple[str, ...] = ()
 ) -> Trace:
     """A trace of a real simulated run (the built-in raft node)."""
+    from ackcheck.app._runner import run_once
     from ackcheck.model import resolve_config
-    from ackcheck.runner import run_once
 
     schedule = schedule or lossy_schedule()
     config = resolve_config(preset, overrides)

@@ -15,7 +15,7 @@ from ackcheck.harness.install import binary_path, cached_versions, install
 
 
 def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """Standalone use (``python -m ackcheck.harness.cli``) gets the same one-line exit 2
+    """Standalone use (``python -m ackcheck.app._nats_commands``) gets the same one-line exit 2
     as the top-level ``ackcheck`` command gives."""
     try:
         return fn(*args, **kwargs)

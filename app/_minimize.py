@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ackcheck.runner import BUILTIN_NODE, run_once
+from ackcheck.app._runner import BUILTIN_NODE, run_once
 from ackcheck.schedule import Schedule, TimedFault
 
 

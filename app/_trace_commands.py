@@ -1,7 +1,7 @@
 """``ackcheck replay`` and ``ackcheck show``: rerun a trace, or look at it.
 
 Both catch :class:`AckcheckError` themselves (one line on stderr, exit 2), so they
-behave the same mounted in ``core/cli.py`` (``ackcheck.cli``) or driven directly by a test.
+behave the same mounted in ``core/cli.py`` (``ackcheck.app.cli``) or driven directly by a test.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def replay(
                 sys.exit(code)
             reproduced = getattr(real, "reproduced", None)
             sys.exit(1 if reproduced else 0)
-        from ackcheck.traces.replay import replay_in_sim
+        from ackcheck.app._replay import replay_in_sim
 
         report = replay_in_sim(trace, overrides)
     except AckcheckError as exc:

@@ -11,7 +11,7 @@ Some bugs sit in narrow windows. ``raft-unpersisted-vote`` needs a voter to cras
 restart between granting one candidate its vote and hearing a rival candidate of the same
 term (a split vote): a few milliseconds, only on seeds whose first election is split. Search
 reaches it because fault times are spread over the fault phase
-(:func:`ackcheck.strategies.fault_times`), a crash draws its restart with it, often
+(:func:`ackcheck.app._strategies.fault_times`), a crash draws its restart with it, often
 milliseconds later, and that bug's fault phase is the 500 ms in which a fresh cluster
 elects. ``searchable`` says whether ``explore`` is expected to find the bug on its own
 within ``bench/time_to_bug.py``'s budget; a bug it does not reach is shown by its
@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from ackcheck.app._witnesses import FIG8_WITNESS
 from ackcheck.schedule import (
     US_PER_S,
     Crash,
@@ -37,14 +38,13 @@ from ackcheck.schedule import (
     TimedFault,
     Workload,
 )
-from ackcheck.witnesses import FIG8_WITNESS
 
 
 @attrs.frozen
 class KnownBug:
     preset: str
     property: str
-    faults: str  # the fault kinds explored (ackcheck.strategies.parse_kinds)
+    faults: str  # the fault kinds explored (ackcheck.app._strategies.parse_kinds)
     by_hand: int
     story: str
     nodes: int = 5
@@ -62,7 +62,7 @@ class KnownBug:
         return f"{self.preset}--{self.property}"
 
     def explore_kwargs(self) -> dict[str, Any]:
-        """The arguments that make :func:`ackcheck.explore.explore` look for this bug."""
+        """The arguments that make :func:`ackcheck.app._explore.explore` look for this bug."""
         return dict(
             overrides=self.overrides,
             properties=[self.property],
@@ -157,7 +157,7 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         "and applies it; cut off before any entry of its new term spreads, it loses "
         "that index to the leader of a term in between, whose own entry there reached "
         "no other node but whose last log term is higher. Two values applied at one "
-        "index. Witness from ackcheck.witnesses.fig8_schedule(0): partitions decide "
+        "index. Witness from ackcheck.app._witnesses.fig8_schedule(0): partitions decide "
         "every election, crashes keep the in-between leader's entry on it alone.",
         searchable=False,
         witness=FIG8_WITNESS,

@@ -143,7 +143,7 @@ def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict
 
 def replay_in_sim(trace: Trace, overrides: Sequence[str] = ()) -> ReplayReport:
     """Rerun ``trace``'s schedule (with ``overrides`` laid over its config) and compare."""
-    from ackcheck.runner import run_once
+    from ackcheck.app._runner import run_once
 
     config, as_dict = build_config(trace, overrides)
     outcome = run_once(

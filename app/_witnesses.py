@@ -159,7 +159,7 @@ def _fig8_check(schedule: Schedule, unsafe: Any, safe: Any) -> str | None:
     """Why ``schedule`` is not a witness (None if it is): it must violate
     state-machine-safety under the unsafe rule and no default property under the safe
     one."""
-    from ackcheck.runner import run_once
+    from ackcheck.app._runner import run_once
 
     broken = run_once(unsafe, schedule, record_events=False, digest=False)
     if "state-machine-safety" not in {v.property for v in broken.violations}:
@@ -278,7 +278,7 @@ def _cut_before_term(
 # fig8_schedule(seed=0) (first attempt, seed 0): L1 = n3 leads term 1 and, cut off with
 # F = n0, appends "3-0" at index 1; L2 = n1 wins term 2 and appends "1-0" there alone;
 # n3 wins term 4 with n2, n4, commits and applies "3-0" by count; cut off with n4, it
-# loses index 1 to n1 (term 6), which applies "1-0". ackcheck.minimize.minimize keeps
+# loses index 1 to n1 (term 6), which applies "1-0". ackcheck.app._minimize.minimize keeps
 # all 7 faults (each is needed).
 FIG8_WITNESS = Schedule(
     nodes=5,

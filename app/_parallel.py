@@ -1,6 +1,6 @@
 """Independent searches in several processes; the first violation found wins.
 
-Each worker runs :func:`ackcheck.explore.search_once` with its own seed (``seed * 1000 +
+Each worker runs :func:`ackcheck.app._explore.search_once` with its own seed (``seed * 1000 +
 worker``), so the streams of examples are distinct and a run is still reproducible from
 its seed and worker count. Workers are spawned (not forked) so that no lock or thread of
 the parent is copied mid-state; the parent terminates the rest once one reports.
@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
+from ackcheck.app._explore import ExploreStats, Search, search_once
 from ackcheck.errors import AckcheckError
-from ackcheck.explore import ExploreStats, Search, search_once
 
 
 def _worker(spec: Search, seed_value: int, results: Any) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ackcheck.runner import BUILTIN_NODE, RunOutcome, run_once
+from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, run_once
 from ackcheck.schedule import Schedule
 
 
@@ -30,7 +30,7 @@ class CounterexampleError(AssertionError):
         outcome: RunOutcome,
         trace_path: Path | None = None,
     ) -> None:
-        from ackcheck.report import schedule_lines
+        from ackcheck.app._report import schedule_lines
 
         v = outcome.violations[0]
         lines = [f"{v.property} violated: {v.summary}", *[f"  {d}" for d in v.details]]
@@ -82,8 +82,8 @@ def assert_holds(
 ) -> RunOutcome:
     """Run ``schedule`` and raise :class:`CounterexampleError` if a property breaks.
 
-    Use it in a Hypothesis test over :func:`ackcheck.strategies.fault_schedules`."""
-    from ackcheck.explore import resolve_config
+    Use it in a Hypothesis test over :func:`ackcheck.app._strategies.fault_schedules`."""
+    from ackcheck.app._explore import resolve_config
 
     preset, config = resolve_config(preset_or_config, overrides, node)
     outcome = run_once(config, schedule, node, properties, record_events=False, digest=False)

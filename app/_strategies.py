@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-import ackcheck.profiles  # noqa: F401  (registers the settings profiles)
+import ackcheck.app._profiles  # noqa: F401  (registers the settings profiles)
 from ackcheck.errors import ConfigError
 from ackcheck.schedule import (
     FAULT_KINDS,

@@ -57,15 +57,16 @@ class ReplayItem(pytest.Item):
         self.trace_file = path
 
     def runtest(self) -> None:
+        from ackcheck.app._replay import build_config
+        from ackcheck.app._runner import run_once
         from ackcheck.errors import AckcheckError
-        from ackcheck.runner import run_once
         from ackcheck.traces import load_trace
 
         try:
             trace = load_trace(self.trace_file)
         except AckcheckError as exc:
             raise pytest.fail(str(exc), pytrace=False) from None
-        outcome = run_once(trace.config_object(), trace.schedule, trace.node, trace.properties)
+        outcome = run_once(build_config(trace)[0], trace.schedule, trace.node, trace.properties)
         if outcome.violations:
             v = outcome.violations[0]
             same = "digest matches" if outcome.digest == trace.digest else "digest differs"

@@ -1,9 +1,9 @@
 """Regenerate ``traces/corpus/``: one minimal trace per preset's known violation.
 
-``python -m ackcheck.traces.regenerate_corpus [--preset NAME]... [--budget S] [--seed N]``
-``python -m ackcheck.traces.regenerate_corpus --rerecord`` (same schedules, new recording)
+``python -m ackcheck.app.corpus [--preset NAME]... [--budget S] [--seed N]``
+``python -m ackcheck.app.corpus --rerecord`` (same schedules, new recording)
 
-For each preset that declares a ``known_violation``, search (``ackcheck.explore``) for a
+For each preset that declares a ``known_violation``, search (``ackcheck.app._explore``) for a
 counterexample to exactly that property, shrink it, and write it as
 ``<preset>--<property>.json.gz``. Teaching notes (``.md``) are written by people; the
 command lists the ones still missing. Exits 1 if a known violation was not found within
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import click
 
-from ackcheck.known import KNOWN_BUGS, KnownBug
+from ackcheck.app._known import KNOWN_BUGS, KnownBug
+from ackcheck.app._replay import build_config
 from ackcheck.traces.store import save_trace
 from ackcheck.traces.trace import Trace, make_trace
 
@@ -30,7 +31,7 @@ def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> 
     """Run ``bug``'s witness schedule if it has one (written by hand or by a generator,
     and read by a person: the best teaching copy), else search for it with its own
     settings; save and return the trace, or None."""
-    from ackcheck.explore import explore
+    from ackcheck.app._explore import explore
 
     if bug.witness is not None:
         trace = _witness_trace(bug)
@@ -46,8 +47,8 @@ def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> 
 
 
 def _witness_trace(bug: KnownBug) -> Trace | None:
+    from ackcheck.app._runner import run_once
     from ackcheck.model import resolve_config
-    from ackcheck.runner import run_once
 
     assert bug.witness is not None
     config = resolve_config(bug.preset, bug.overrides)
@@ -74,12 +75,12 @@ def rerecord_one(path: Path) -> str:
     For a change that alters the recording but not the behaviour (an event's fields, the
     kernel's event count): the schedules, and so the teaching notes, stay as they are,
     where a new search could hand back a different counterexample."""
-    from ackcheck.runner import run_once
+    from ackcheck.app._runner import run_once
     from ackcheck.traces.store import load_trace
 
     trace = load_trace(path)
     properties = None if trace.properties is None else list(trace.properties)
-    config = trace.config_object()
+    config = build_config(trace)[0]
     outcome = run_once(config, trace.schedule, node=trace.node, properties=properties)
     expected = None if trace.violation is None else trace.violation.property
     hit = next((v for v in outcome.violations if v.property == expected), None)
@@ -109,7 +110,7 @@ def rerecord_one(path: Path) -> str:
 def main(only: tuple[str, ...], rerecord: bool, budget: float, seed: int,
          directory: Path) -> None:
     """Regenerate the corpus traces (see traces/corpus/README.md), one per known bug in
-    ``ackcheck.known.KNOWN_BUGS``, each searched with that bug's own settings."""
+    ``ackcheck.app._known.KNOWN_BUGS``, each searched with that bug's own settings."""
     from ackcheck.model import PRESETS
 
     unknown = [p for p in only if p not in PRESETS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from ackcheck.explore import ExploreResult, ExploreStats
+from ackcheck.app._explore import ExploreResult, ExploreStats
 from ackcheck.schedule import fmt_time
 
 

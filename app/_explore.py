@@ -9,7 +9,7 @@ Hypothesis' final replay of the minimal example. The time budget is enforced by 
 smallest failing schedule seen so far is returned, marked as not fully shrunk. A search
 bounded by time only runs as consecutive Hypothesis runs of ``ROUND_EXAMPLES`` examples,
 so that each gets the phase in which Hypothesis hill-climbs the ``target()`` measures.
-After Hypothesis, :func:`ackcheck.minimize.prune` and :func:`ackcheck.minimize.reseed`
+After Hypothesis, :func:`ackcheck.app._minimize.prune` and :func:`ackcheck.app._minimize.reseed`
 delete faults it could not (the latter under other simulator seeds).
 """
 
@@ -25,12 +25,12 @@ import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, target
 from hypothesis.strategies import SearchStrategy
 
-from ackcheck import metrics
+from ackcheck.app import _metrics as metrics
+from ackcheck.app._minimize import prune, reseed
+from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_node, run_once
+from ackcheck.app._strategies import fault_schedules, parse_kinds, parse_targets
 from ackcheck.errors import ConfigError
-from ackcheck.minimize import prune, reseed
-from ackcheck.runner import BUILTIN_NODE, RunOutcome, resolve_node, run_once
 from ackcheck.schedule import US_PER_S, NetworkSpec, Schedule, Workload
-from ackcheck.strategies import fault_schedules, parse_kinds, parse_targets
 
 DEFAULT_PRESET = "nats-2.12.1"
 DEFAULT_EXAMPLES = 300
@@ -84,12 +84,12 @@ class ExploreResult:
         return self.counterexample is None
 
     def raise_for_violation(self) -> None:
-        """In a test: raise :class:`ackcheck.assertions.CounterexampleError` if a
+        """In a test: raise :class:`ackcheck.app._assertions.CounterexampleError` if a
         violation was found (the pytest plugin then reports and saves it)."""
         ce = self.counterexample
         if ce is None:
             return
-        from ackcheck.assertions import CounterexampleError
+        from ackcheck.app._assertions import CounterexampleError
 
         raise CounterexampleError(
             preset=self.preset,
@@ -396,7 +396,7 @@ def explore(
     if workers == 1:
         stats, found = search_once(spec, seed, progress)
     else:
-        from ackcheck.parallel import search_parallel
+        from ackcheck.app._parallel import search_parallel
 
         stats, found = search_parallel(spec, seed, workers, progress)
 

@@ -31,9 +31,9 @@ class LazyGroup(click.Group):
     ``ackcheck explore`` never pays for the real-cluster harness."""
 
     lazy: dict[str, str] = {
-        "replay": "ackcheck.traces.cli:replay",
-        "show": "ackcheck.traces.cli:show",
-        "nats": "ackcheck.harness.cli:nats",
+        "replay": "ackcheck.app._trace_commands:replay",
+        "show": "ackcheck.app._trace_commands:show",
+        "nats": "ackcheck.app._nats_commands:nats",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -113,9 +113,9 @@ def explore(
     as_json: bool,
 ) -> None:
     """Search fault schedules for a violation; print the smallest one found."""
-    from ackcheck import report
-    from ackcheck.explore import DEFAULT_PRESET
-    from ackcheck.explore import explore as run_explore
+    from ackcheck.app import _report as report
+    from ackcheck.app._explore import DEFAULT_PRESET
+    from ackcheck.app._explore import explore as run_explore
     from ackcheck.schedule import Workload
 
     if examples is None and budget is None:
