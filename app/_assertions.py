@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, run_once
+from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_config, run_once
+from ackcheck.app._tracefiles import counterexample_trace, save_counterexample
 from ackcheck.schedule import Schedule
+from ackcheck.traces import schedule_lines
 
 
 class CounterexampleError(AssertionError):
@@ -30,8 +32,6 @@ class CounterexampleError(AssertionError):
         outcome: RunOutcome,
         trace_path: Path | None = None,
     ) -> None:
-        from ackcheck.app._report import schedule_lines
-
         v = outcome.violations[0]
         lines = [f"{v.property} violated: {v.summary}", *[f"  {d}" for d in v.details]]
         lines += ["schedule:", *schedule_lines(schedule)]
@@ -49,26 +49,12 @@ class CounterexampleError(AssertionError):
         """Write this counterexample as a trace file in ``directory`` (once)."""
         if self.trace_path is not None:
             return self.trace_path
-        from ackcheck.traces import make_trace, save_trace
-
         outcome = self.outcome
         if not outcome.history.events:  # the fast path kept no events: re-run to get them
             outcome = run_once(self.config, self.schedule, self.node, self.properties)
-        trace = make_trace(
-            preset=self.preset,
-            overrides=self.overrides,
-            config=self.config,
-            node=self.node,
-            schedule=self.schedule,
-            properties=self.properties,
-            violation=outcome.violations[0],
-            history=outcome.history,
-            digest=outcome.digest,
-        )
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        name = f"{self.preset or 'custom'}-{outcome.violations[0].property}-{outcome.digest[:12]}"
-        self.trace_path = save_trace(trace, out / f"{name}.json")
+        trace = counterexample_trace(self.preset, self.overrides, self.config, self.node,
+                                     self.properties, self.schedule, outcome)
+        self.trace_path = save_counterexample(trace, directory)
         return self.trace_path
 
 
@@ -83,8 +69,6 @@ def assert_holds(
     """Run ``schedule`` and raise :class:`CounterexampleError` if a property breaks.
 
     Use it in a Hypothesis test over :func:`ackcheck.app._strategies.fault_schedules`."""
-    from ackcheck.app._explore import resolve_config
-
     preset, config = resolve_config(preset_or_config, overrides, node)
     outcome = run_once(config, schedule, node, properties, record_events=False, digest=False)
     if outcome.violations:

@@ -25,9 +25,9 @@ from typing import Any
 
 import attrs
 
+from ackcheck.app._options import SearchOptions
 from ackcheck.app._witnesses import FIG8_WITNESS
 from ackcheck.schedule import (
-    US_PER_S,
     Crash,
     Heal,
     NetworkSpec,
@@ -42,17 +42,15 @@ from ackcheck.schedule import (
 
 @attrs.frozen
 class KnownBug:
+    """A preset's known violation and the search options that find it (``options``
+    checks only that property)."""
+
     preset: str
     property: str
-    faults: str  # the fault kinds explored (ackcheck.app._strategies.parse_kinds)
     by_hand: int
     story: str
-    nodes: int = 5
-    network: NetworkSpec = attrs.field(factory=NetworkSpec)
-    targets: str | None = None  # file targets of corruption faults
+    options: SearchOptions
     overrides: tuple[str, ...] = ()
-    horizon: int = 2 * US_PER_S  # the fault phase searched (µs)
-    workload: Workload | None = None  # None: explore's default workload
     searchable: bool = True
     witness: Schedule | None = None
 
@@ -61,18 +59,13 @@ class KnownBug:
         """Also the corpus trace's file stem."""
         return f"{self.preset}--{self.property}"
 
-    def explore_kwargs(self) -> dict[str, Any]:
-        """The arguments that make :func:`ackcheck.app._explore.explore` look for this bug."""
-        return dict(
-            overrides=self.overrides,
-            properties=[self.property],
-            faults=self.faults,
-            nodes=self.nodes,
-            network=self.network,
-            targets=self.targets,
-            horizon=self.horizon,
-            workload=self.workload,
-        )
+
+def _bug(preset: str, prop: str, *, faults: str, by_hand: int, story: str,
+         searchable: bool = True, witness: Schedule | None = None,
+         **options: Any) -> KnownBug:
+    return KnownBug(preset=preset, property=prop, by_hand=by_hand, story=story,
+                    options=SearchOptions(properties=(prop,), faults=faults, **options),
+                    searchable=searchable, witness=witness)
 
 
 _LAZY_FSYNC = (
@@ -104,23 +97,23 @@ _SPLIT_VOTE_DOUBLE_GRANT = Schedule(
 )
 
 KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        preset="nats-2.12.1",
-        property="ack-implies-durable",
+    _bug(
+        "nats-2.12.1",
+        "ack-implies-durable",
         faults="power",
         by_hand=1,
         story=_LAZY_FSYNC,
     ),
-    KnownBug(
-        preset="nats-2.14",
-        property="ack-implies-durable",
+    _bug(
+        "nats-2.14",
+        "ack-implies-durable",
         faults="power",
         by_hand=1,
         story=_LAZY_FSYNC + " 2.14 changed snapshot handling, not the sync interval.",
     ),
-    KnownBug(
-        preset="nats-2.12.1-sync-always",
-        property="ack-implies-durable",
+    _bug(
+        "nats-2.12.1-sync-always",
+        "ack-implies-durable",
         faults="bit-flip,crash,restart",
         targets="log",
         nodes=3,
@@ -130,9 +123,9 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         "that way form a majority without the tail, elect a leader, and overwrite the "
         "third node's full copy: acknowledged writes vanish (nats-server#7549).",
     ),
-    KnownBug(
-        preset="raft-unpersisted-vote",
-        property="election-safety",
+    _bug(
+        "raft-unpersisted-vote",
+        "election-safety",
         faults="crash,restart,partition",
         nodes=3,
         network=_VOTE_NETWORK,
@@ -147,9 +140,9 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         "one term.",
         witness=_SPLIT_VOTE_DOUBLE_GRANT,
     ),
-    KnownBug(
-        preset="raft-unsafe-commit",
-        property="state-machine-safety",
+    _bug(
+        "raft-unsafe-commit",
+        "state-machine-safety",
         faults="crash,restart,partition",
         by_hand=7,
         story="Counting replicas of an earlier term's entry as committed (Raft paper, "

@@ -1,6 +1,6 @@
 """Independent searches in several processes; the first violation found wins.
 
-Each worker runs :func:`ackcheck.app._explore.search_once` with its own seed (``seed * 1000 +
+Each worker runs :func:`ackcheck.app._search.search_once` with its own seed (``seed * 1000 +
 worker``), so the streams of examples are distinct and a run is still reproducible from
 its seed and worker count. Workers are spawned (not forked) so that no lock or thread of
 the parent is copied mid-state; the parent terminates the rest once one reports.
@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from ackcheck.app._explore import ExploreStats, Search, search_once
+from ackcheck.app._search import ExploreStats, Search, search_once
 from ackcheck.errors import AckcheckError
 
 
@@ -60,8 +60,11 @@ def search_parallel(
     workers: int,
     progress: Callable[[ExploreStats], None] | None,
 ) -> tuple[ExploreStats, Any]:
-    if spec.examples is not None:  # an example budget is the search's, not each worker's
-        spec = attrs.evolve(spec, examples=max(1, -(-spec.examples // workers)))
+    examples = spec.options.examples
+    if examples is not None:  # an example budget is the search's, not each worker's
+        spec = attrs.evolve(
+            spec, options=spec.options.evolve(examples=max(1, -(-examples // workers)))
+        )
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     seeds = [seed * 1000 + i for i in range(workers)]

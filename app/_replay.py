@@ -13,7 +13,9 @@ from typing import Any
 
 import attrs
 
+from ackcheck.app._runner import run_once
 from ackcheck.errors import ConfigError, TraceError
+from ackcheck.model import RaftConfig, parse_knob
 from ackcheck.traces.trace import Trace
 
 EXIT_GONE, EXIT_REPRODUCES = 0, 1
@@ -127,8 +129,6 @@ def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict
     if trace.node != "raft":
         d = apply_overrides(trace.config, overrides)
         return d, d
-    from ackcheck.model import RaftConfig, parse_knob
-
     try:
         base = RaftConfig(**trace.config)
     except (TypeError, ValueError) as exc:
@@ -143,8 +143,6 @@ def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict
 
 def replay_in_sim(trace: Trace, overrides: Sequence[str] = ()) -> ReplayReport:
     """Rerun ``trace``'s schedule (with ``overrides`` laid over its config) and compare."""
-    from ackcheck.app._runner import run_once
-
     config, as_dict = build_config(trace, overrides)
     outcome = run_once(
         config,

@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Any
 
 from ackcheck.app._explore import ExploreResult, ExploreStats
-from ackcheck.schedule import fmt_time
+from ackcheck.traces import schedule_lines
 
 
 class ProgressLine:
@@ -42,19 +42,6 @@ class ProgressLine:
     ) -> None:
         if self._status is not None:
             self._status.stop()
-
-
-def schedule_lines(schedule: Any) -> list[str]:
-    """The schedule as a short list a person reads in one glance."""
-    lines = [
-        f"{schedule.nodes} nodes, seed {schedule.seed}, {schedule.workload.writes} writes "
-        f"by {schedule.workload.clients} clients over {fmt_time(schedule.duration)}"
-    ]
-    for tf in schedule.sorted_faults():
-        lines.append(f"  t={fmt_time(tf.at):>8}  {tf.fault.describe()}")
-    if not schedule.faults:
-        lines.append("  (no faults)")
-    return lines
 
 
 def summary_text(result: ExploreResult) -> str:

@@ -19,8 +19,12 @@ import attrs
 
 from ackcheck.errors import ConfigError
 from ackcheck.history import History
+from ackcheck.model import make_node
+from ackcheck.model import resolve_config as resolve_preset
 from ackcheck.node import NodeFactory
+from ackcheck.properties import Violation, check
 from ackcheck.schedule import Schedule
+from ackcheck.sim import simulate
 
 BUILTIN_NODE = "raft"
 
@@ -29,7 +33,7 @@ BUILTIN_NODE = "raft"
 class RunOutcome:
     history: History
     digest: str
-    violations: tuple[Any, ...]  # ackcheck.properties.Violation
+    violations: tuple[Violation, ...]
 
     @property
     def ok(self) -> bool:
@@ -42,8 +46,6 @@ def resolve_node(ref: str | NodeFactory) -> NodeFactory:
     if not isinstance(ref, str):
         return ref
     if ref == BUILTIN_NODE:
-        from ackcheck.model import make_node
-
         return make_node
     module_name, sep, attr = ref.rpartition(":")
     if not sep or not module_name or not attr:
@@ -89,11 +91,22 @@ def run_once(
     """Simulate ``schedule`` with nodes built by ``node`` and check ``properties``
     (the defaults when None). ``digest=False`` (without events) is the explorer's fast
     path: same run, same verdict, no digest."""
-    from ackcheck.properties import check
-    from ackcheck.sim import simulate
-
     result = simulate(
         schedule, resolve_node(node), config, record_events=record_events, digest=digest
     )
     violations = tuple(check(result.history, properties))
     return RunOutcome(history=result.history, digest=result.digest, violations=violations)
+
+
+def resolve_config(
+    preset_or_config: Any, overrides: Sequence[str], node: str | NodeFactory = BUILTIN_NODE
+) -> tuple[str | None, Any]:
+    """A preset name (plus ``knob=value`` overrides) or a ready config -> (preset name or
+    None, config). Presets and overrides configure the built-in node only."""
+    if isinstance(preset_or_config, str):
+        if node != BUILTIN_NODE:
+            raise ConfigError("presets configure the built-in 'raft' node; pass a config")
+        return preset_or_config, resolve_preset(preset_or_config, list(overrides))
+    if overrides:
+        raise ConfigError("--set overrides apply to a preset; pass a preset name")
+    return None, preset_or_config

@@ -10,50 +10,32 @@ here filters.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 import ackcheck.app._profiles  # noqa: F401  (registers the settings profiles)
 from ackcheck.errors import ConfigError
 from ackcheck.schedule import (
+    FAULT_GROUPS,
     FAULT_KINDS,
     FAULT_TYPES,
     FILE_TARGETS,
     PARTITION_SHAPES,
     US_PER_S,
-    BitFlip,
-    Crash,
     Fault,
-    Heal,
-    LatentSectorError,
-    MisdirectedWrite,
     NetworkSpec,
-    Partition,
-    Pause,
-    PowerFailure,
-    Restart,
-    Resume,
     Schedule,
     TimedFault,
-    TornWrite,
     Workload,
 )
 
 #: The kinds ``explore`` uses unless told otherwise: everything a real disk, network and
-#: operator can do to a node, except misdirected writes (opt in: they need a model of
-#: where a write could land that most protocols do not claim to survive).
-DEFAULT_KINDS: tuple[str, ...] = tuple(
-    t.kind for t in FAULT_TYPES if t is not MisdirectedWrite
-)
-
-#: Named groups accepted wherever kinds are, e.g. ``--faults process,power``.
-KIND_GROUPS: dict[str, tuple[str, ...]] = {
-    "process": ("pause", "resume", "restart", "crash"),
-    "network": ("partition", "heal"),
-    "power": ("power-failure", "torn-write", "restart"),
-    "disk": ("bit-flip", "latent-sector-error", "torn-write", "restart"),
-    "all": tuple(FAULT_KINDS),
-}
+#: operator can do to a node, except the opt-in kinds (misdirected writes need a model
+#: of where a write could land that most protocols do not claim to survive).
+DEFAULT_KINDS: tuple[str, ...] = tuple(t.kind for t in FAULT_TYPES if not t.opt_in)
+KIND_GROUPS = FAULT_GROUPS
 
 
 def parse_kinds(spec: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -107,68 +89,38 @@ def parse_targets(spec: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(t for t in FILE_TARGETS if t in items)
 
 
-def _fault_strategy(
+def _domains(nodes: int, targets: tuple[str, ...]) -> dict[str, st.SearchStrategy[Any]]:
+    """The strategy for each field domain a fault class declares (:func:`drawn`), each
+    ordered so that it shrinks towards the simplest value."""
+    node = st.integers(0, nodes - 1)
+    return {
+        "node": node,
+        "node-list": st.lists(node, min_size=1, max_size=max(1, nodes - 1), unique=True).map(
+            tuple
+        ),
+        "node-set": _node_sets(nodes),
+        "shape": st.sampled_from(PARTITION_SHAPES),
+        "keep": st.integers(0, 1 << 16),
+        "target": st.sampled_from(targets),
+        "file-index": st.integers(0, 7),
+        "offset": st.integers(0, 1 << 20),
+        "bit": st.integers(0, 7),
+        "length": st.integers(1, 4096),
+    }
+
+
+def fault_strategy(
     kind: str, nodes: int, targets: tuple[str, ...] = FILE_TARGETS
 ) -> st.SearchStrategy[Fault]:
-    node = st.integers(0, nodes - 1)
-    target = st.sampled_from(targets)
-    index = st.integers(0, 7)
-    offset = st.integers(0, 1 << 20)
-    if kind == "pause":
-        return st.builds(Pause, node=node)
-    if kind == "resume":
-        return st.builds(Resume, node=node)
-    if kind == "heal":
-        return st.just(Heal())
-    if kind == "partition":
-        return st.builds(
-            Partition,
-            shape=st.sampled_from(PARTITION_SHAPES),
-            nodes=st.lists(node, min_size=1, max_size=max(1, nodes - 1), unique=True).map(
-                tuple
-            ),
-        )
-    if kind == "restart":
-        return st.builds(Restart, node=node)
-    if kind == "crash":
-        return st.builds(Crash, node=node)
-    if kind == "power-failure":
-        return st.builds(PowerFailure, nodes=_node_sets(nodes))
-    if kind == "torn-write":
-        return st.builds(TornWrite, node=node, keep=st.integers(0, 1 << 16))
-    if kind == "latent-sector-error":
-        return st.builds(
-            LatentSectorError,
-            node=node,
-            target=target,
-            file_index=index,
-            offset=offset,
-            length=st.integers(1, 4096),
-        )
-    if kind == "bit-flip":
-        return st.builds(
-            BitFlip, node=node, target=target, file_index=index, offset=offset,
-            bit=st.integers(0, 7),
-        )
-    if kind == "misdirected-write":
-        return st.builds(
-            MisdirectedWrite, node=node, target=target, file_index=index, offset=offset
-        )
-    raise ConfigError(f"unknown fault kind {kind!r}")
-
-
-def _recovery(fault: Fault) -> list[Fault]:
-    """The event that undoes ``fault``, if it has one: restart after a crash or power
-    failure, resume after a pause, heal after a partition."""
-    if isinstance(fault, (Crash, TornWrite)):
-        return [Restart(fault.node)]
-    if isinstance(fault, PowerFailure):
-        return [Restart(n) for n in fault.nodes]
-    if isinstance(fault, Pause):
-        return [Resume(fault.node)]
-    if isinstance(fault, Partition):
-        return [Heal()]
-    return []
+    """Faults of one kind, built from the domains its class declares for its fields."""
+    cls = FAULT_KINDS.get(kind)
+    if cls is None:
+        raise ConfigError(f"unknown fault kind {kind!r}")
+    fields = attrs.fields(cls)
+    if not fields:
+        return st.just(cls())
+    domains = _domains(nodes, targets)
+    return st.builds(cls, **{f.name: domains[f.metadata["domain"]] for f in fields})
 
 
 #: Fault times are drawn as a slot (one of about this many equal slices of the horizon)
@@ -212,23 +164,16 @@ def fault_groups(
         raise ConfigError(f"horizon must be >= 0, got {horizon}")
     chosen = parse_kinds(kinds)
     files = parse_targets(targets)
-    faults = st.one_of([_fault_strategy(k, nodes, files) for k in chosen])
+    faults = st.one_of([fault_strategy(k, nodes, files) for k in chosen])
     after = st.one_of(st.none(), st.integers(1_000, max(1_000, horizon)))
 
     def build(at: int, fault: Fault, delay: int | None) -> tuple[TimedFault, ...]:
         first = TimedFault(at, fault)
         if delay is None:
             return (first,)
-        return (first, *(TimedFault(at + delay, r) for r in _recovery(fault)))
+        return (first, *(TimedFault(at + delay, r) for r in fault.recovery()))
 
     return st.builds(build, fault_times(horizon), faults, after)
-
-
-def timed_faults(
-    *, nodes: int = 5, kinds: str | Sequence[str] | None = None, horizon: int = 2 * US_PER_S
-) -> st.SearchStrategy[TimedFault]:
-    """Single timed faults of ``kinds``, shrinking towards the benign end."""
-    return fault_groups(nodes=nodes, kinds=kinds, horizon=horizon).map(lambda g: g[0])
 
 
 def workloads(

@@ -14,7 +14,9 @@ from typing import Any
 
 import attrs
 
+from ackcheck.app._runner import run_once
 from ackcheck.history import History
+from ackcheck.model import make_node, resolve_config
 from ackcheck.node import NodeState
 from ackcheck.schedule import (
     Crash,
@@ -25,6 +27,7 @@ from ackcheck.schedule import (
     TimedFault,
     Workload,
 )
+from ackcheck.sim import simulate
 
 #: How long each phase may take to reach its goal before the attempt is abandoned.
 PHASE_LIMIT = 2_000_000
@@ -88,8 +91,6 @@ class _Steer:
     """A schedule under construction: faults so far, and the runs of its prefixes."""
 
     def __init__(self, base: Schedule, config: Any) -> None:
-        from ackcheck.model import make_node
-
         self.base = base
         self.config = config
         self.factory = make_node
@@ -105,8 +106,6 @@ class _Steer:
         """Run the prefix up to ``until``: the fault phase ends there and no settle time
         follows, so the final states are the nodes' states at ``until``. Everything
         before ``until`` is the same as in the full run (one seed, per-link streams)."""
-        from ackcheck.sim import simulate
-
         sched = self.schedule(duration=until, settle=0)
         result = simulate(sched, self.factory, self.config, record_events=False, digest=False)
         return _Probe(result.history, result.history.final_states)
@@ -137,8 +136,6 @@ def fig8_witness(seed: int = 0, *, attempts: int = 10) -> Fig8:
     an unexpected way), the next seeds are tried, up to ``attempts`` in all. The result
     is checked on both presets before it is returned.
     """
-    from ackcheck.model import resolve_config
-
     unsafe = resolve_config("raft-unsafe-commit", [])
     safe = resolve_config("raft", [])
     reasons = []
@@ -159,8 +156,6 @@ def _fig8_check(schedule: Schedule, unsafe: Any, safe: Any) -> str | None:
     """Why ``schedule`` is not a witness (None if it is): it must violate
     state-machine-safety under the unsafe rule and no default property under the safe
     one."""
-    from ackcheck.app._runner import run_once
-
     broken = run_once(unsafe, schedule, record_events=False, digest=False)
     if "state-machine-safety" not in {v.property for v in broken.violations}:
         return "no state-machine-safety violation under the unsafe rule"
@@ -278,8 +273,8 @@ def _cut_before_term(
 # fig8_schedule(seed=0) (first attempt, seed 0): L1 = n3 leads term 1 and, cut off with
 # F = n0, appends "3-0" at index 1; L2 = n1 wins term 2 and appends "1-0" there alone;
 # n3 wins term 4 with n2, n4, commits and applies "3-0" by count; cut off with n4, it
-# loses index 1 to n1 (term 6), which applies "1-0". ackcheck.app._minimize.minimize keeps
-# all 7 faults (each is needed).
+# loses index 1 to n1 (term 6), which applies "1-0". Each of the 7 faults is needed:
+# deleting any one of them loses the violation (checked with delta debugging).
 FIG8_WITNESS = Schedule(
     nodes=5,
     seed=0,

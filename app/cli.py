@@ -10,20 +10,26 @@ import importlib
 import json
 import os
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from ackcheck import __version__
+from ackcheck.app import _report as report
+from ackcheck.app._exits import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_VIOLATION,
+    fail,
+    one_line_errors,
+)
+from ackcheck.app._explore import DEFAULT_PRESET
+from ackcheck.app._explore import explore as run_explore
+from ackcheck.app._options import SearchOptions
 from ackcheck.errors import AckcheckError
-
-EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def fail(message: str) -> NoReturn:
-    """Print one line on stderr and exit 2."""
-    click.echo(f"ackcheck: error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
+from ackcheck.model import PRESETS
+from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
+from ackcheck.schedule import Workload
 
 
 class LazyGroup(click.Group):
@@ -55,8 +61,6 @@ def cli() -> None:
 @cli.command()
 def presets() -> None:
     """List the named configurations and what each is known to break."""
-    from ackcheck.model import PRESETS
-
     width = max(len(n) for n in PRESETS)
     for name, preset in PRESETS.items():
         known = f"  [breaks: {preset.known_violation}]" if preset.known_violation else ""
@@ -66,8 +70,6 @@ def presets() -> None:
 @cli.command(name="properties")
 def list_properties() -> None:
     """List the properties that can be checked (default ones marked *)."""
-    from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
-
     width = max(len(n) for n in REGISTRY)
     for name, prop in REGISTRY.items():
         mark = "*" if name in DEFAULT_PROPERTIES else " "
@@ -96,6 +98,7 @@ def list_properties() -> None:
 @click.option("--out", default="ackcheck-traces", show_default=True,
               type=click.Path(file_okay=False), help="Where counterexample traces go.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
+@one_line_errors
 def explore(
     preset: str | None,
     overrides: tuple[str, ...],
@@ -113,15 +116,19 @@ def explore(
     as_json: bool,
 ) -> None:
     """Search fault schedules for a violation; print the smallest one found."""
-    from ackcheck.app import _report as report
-    from ackcheck.app._explore import DEFAULT_PRESET
-    from ackcheck.app._explore import explore as run_explore
-    from ackcheck.schedule import Workload
-
     if examples is None and budget is None:
         budget = 60.0
-    if workers is None:
-        workers = os.cpu_count() or 1
+    options = SearchOptions(
+        properties=properties or None,
+        faults=faults,
+        nodes=nodes,
+        examples=examples,
+        budget=budget,
+        seed=seed,
+        max_faults=max_faults,
+        workload=Workload(writes=writes),
+        workers=workers or os.cpu_count() or 1,
+    )
     target: Any
     if node == "raft":
         target = preset or DEFAULT_PRESET
@@ -132,19 +139,7 @@ def explore(
     show_progress = not as_json and sys.stderr.isatty() and "NO_COLOR" not in os.environ
     with report.ProgressLine(enabled=show_progress) as line:
         result = run_explore(
-            target,
-            overrides=overrides,
-            node=node,
-            properties=list(properties) or None,
-            faults=faults,
-            nodes=nodes,
-            examples=examples,
-            budget=budget,
-            seed=seed,
-            max_faults=max_faults,
-            workload=Workload(writes=writes),
-            workers=workers,
-            out=out,
+            target, overrides=overrides, node=node, options=options, out=out,
             progress=line.update,
         )
     if as_json:
@@ -162,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(exc))
     except click.exceptions.Abort:
         click.echo("ackcheck: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except click.UsageError as exc:  # a bad option: one line, and where to read more
         where = exc.ctx.command_path if exc.ctx is not None else "ackcheck"
         fail(f"{exc.format_message()} (see '{where} --help')")
@@ -170,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         fail(exc.format_message())
     except KeyboardInterrupt:
         click.echo("ackcheck: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
 

@@ -17,9 +17,12 @@ from pathlib import Path
 
 import click
 
+from ackcheck.app._explore import explore
 from ackcheck.app._known import KNOWN_BUGS, KnownBug
 from ackcheck.app._replay import build_config
-from ackcheck.traces.store import save_trace
+from ackcheck.app._runner import run_once
+from ackcheck.model import PRESETS, resolve_config
+from ackcheck.traces.store import load_trace, save_trace
 from ackcheck.traces.trace import Trace, make_trace
 
 # The checkout's corpus, relative to the repository root: an installed (or strict
@@ -31,12 +34,10 @@ def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> 
     """Run ``bug``'s witness schedule if it has one (written by hand or by a generator,
     and read by a person: the best teaching copy), else search for it with its own
     settings; save and return the trace, or None."""
-    from ackcheck.app._explore import explore
-
     if bug.witness is not None:
         trace = _witness_trace(bug)
     elif bug.searchable:
-        result = explore(bug.preset, budget=budget, seed=seed, **bug.explore_kwargs())
+        result = explore(bug.preset, budget=budget, seed=seed, options=bug.options)
         found = result.counterexample
         trace = None if found is None else found.trace
     else:
@@ -47,9 +48,6 @@ def regenerate_one(bug: KnownBug, directory: Path, budget: float, seed: int) -> 
 
 
 def _witness_trace(bug: KnownBug) -> Trace | None:
-    from ackcheck.app._runner import run_once
-    from ackcheck.model import resolve_config
-
     assert bug.witness is not None
     config = resolve_config(bug.preset, bug.overrides)
     outcome = run_once(config, bug.witness, properties=[bug.property])
@@ -75,9 +73,6 @@ def rerecord_one(path: Path) -> str:
     For a change that alters the recording but not the behaviour (an event's fields, the
     kernel's event count): the schedules, and so the teaching notes, stay as they are,
     where a new search could hand back a different counterexample."""
-    from ackcheck.app._runner import run_once
-    from ackcheck.traces.store import load_trace
-
     trace = load_trace(path)
     properties = None if trace.properties is None else list(trace.properties)
     config = build_config(trace)[0]
@@ -111,8 +106,6 @@ def main(only: tuple[str, ...], rerecord: bool, budget: float, seed: int,
          directory: Path) -> None:
     """Regenerate the corpus traces (see traces/corpus/README.md), one per known bug in
     ``ackcheck.app._known.KNOWN_BUGS``, each searched with that bug's own settings."""
-    from ackcheck.model import PRESETS
-
     unknown = [p for p in only if p not in PRESETS]
     if unknown:
         click.echo(f"ackcheck: error: unknown preset {unknown[0]!r}; known: "

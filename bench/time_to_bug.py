@@ -40,7 +40,7 @@ def time_to_bug(seeds: int, budget: float, only: str | None, workers: int) -> No
         for seed in range(seeds):
             start = time.perf_counter()
             result = explore(
-                bug.preset, budget=budget, seed=seed, workers=workers, **bug.explore_kwargs()
+                bug.preset, budget=budget, seed=seed, workers=workers, options=bug.options
             )
             secs.append(time.perf_counter() - start)
             examples.append(result.stats.examples)
@@ -81,7 +81,7 @@ def targeting(seeds: int, budget: float) -> None:
             for seed in range(seeds):
                 start = time.perf_counter()
                 result = explore(bug.preset, budget=budget, seed=seed, targeting=on,
-                                 shrink_budget=0.0, **bug.explore_kwargs())
+                                 shrink_budget=0.0, options=bug.options)
                 if result.counterexample is not None:
                     found += 1
                     secs.append(result.stats.found_after_seconds or 0.0)

@@ -18,7 +18,7 @@ Conventions shared by every interpreter:
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -48,11 +48,31 @@ def _tuple_of_ints(value: object) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in value}))  # type: ignore[attr-defined]
 
 
+def drawn(domain: str, **kwargs: Any) -> Any:
+    """A fault field and the domain its values are drawn from when schedules are
+    generated (``ackcheck.fault_schedules`` maps each domain to a Hypothesis strategy:
+    ``node``, ``node-list``, ``node-set``, ``shape``, ``keep``, ``target``, ``file-index``,
+    ``offset``, ``bit``, ``length``). The class is the one place a fault kind is defined:
+    its fields say how to generate it, :meth:`Fault.recovery` what undoes it and
+    :attr:`Fault.effect` what it does to a node's life, so that strategies, drivers and
+    renderers need no list of kinds of their own."""
+    return attrs.field(metadata={"domain": domain}, **kwargs)
+
+
 @attrs.frozen
 class Fault:
-    """Base of every fault. ``kind`` is the name used in files, CLIs and strategies."""
+    """Base of every fault. ``kind`` is the name used in files, CLIs and strategies;
+    ``effect`` is what it does to the nodes it names: ``down`` (the process stops),
+    ``up`` (it starts), ``pause``, ``resume``, ``cut`` (a partition), ``heal``, or ``""``
+    (a disk fault whose kill and restart leave the node as it was); ``groups`` are the
+    named groups it belongs to; ``opt_in`` kinds are searched only when named."""
 
     kind: ClassVar[str] = ""
+    effect: ClassVar[str] = ""
+    #: the named groups (``--faults process,power``) this kind belongs to
+    groups: ClassVar[tuple[str, ...]] = ()
+    #: left out of the default kinds: searched only when asked for by name
+    opt_in: ClassVar[bool] = False
 
     def nodes_named(self) -> tuple[int, ...]:
         """Every node this fault refers to, for validation and drawing."""
@@ -61,10 +81,15 @@ class Fault:
     def describe(self) -> str:
         return self.kind
 
+    def recovery(self) -> tuple[Fault, ...]:
+        """The faults that undo this one (a restart after a crash, a resume after a pause,
+        a heal after a partition); generated schedules may add them some time later."""
+        return ()
+
 
 @attrs.frozen
 class _OneNode(Fault):
-    node: int
+    node: int = drawn("node")
 
     def nodes_named(self) -> tuple[int, ...]:
         return (self.node,)
@@ -78,6 +103,11 @@ class Pause(_OneNode):
     """SIGSTOP: the node runs no timers and handles nothing; its inbox queues up."""
 
     kind: ClassVar[str] = "pause"
+    groups: ClassVar[tuple[str, ...]] = ("process",)
+    effect: ClassVar[str] = "pause"
+
+    def recovery(self) -> tuple[Fault, ...]:
+        return (Resume(self.node),)
 
 
 @attrs.frozen
@@ -85,6 +115,8 @@ class Resume(_OneNode):
     """SIGCONT: a paused node handles its queued inbox, then carries on."""
 
     kind: ClassVar[str] = "resume"
+    groups: ClassVar[tuple[str, ...]] = ("process",)
+    effect: ClassVar[str] = "resume"
 
 
 @attrs.frozen
@@ -92,6 +124,8 @@ class Heal(Fault):
     """Every link delivers again."""
 
     kind: ClassVar[str] = "heal"
+    groups: ClassVar[tuple[str, ...]] = ("network",)
+    effect: ClassVar[str] = "heal"
 
 
 @attrs.frozen
@@ -106,8 +140,10 @@ class Partition(Fault):
     """
 
     kind: ClassVar[str] = "partition"
-    shape: str = attrs.field(default="split")
-    nodes: tuple[int, ...] = attrs.field(default=(0,), converter=_tuple_of_ints)
+    groups: ClassVar[tuple[str, ...]] = ("network",)
+    effect: ClassVar[str] = "cut"
+    shape: str = drawn("shape", default="split")
+    nodes: tuple[int, ...] = drawn("node-list", default=(0,), converter=_tuple_of_ints)
 
     def nodes_named(self) -> tuple[int, ...]:
         return self.nodes
@@ -116,12 +152,17 @@ class Partition(Fault):
         names = ",".join(node_name(n) for n in self.nodes)
         return f"partition {self.shape} [{names}]"
 
+    def recovery(self) -> tuple[Fault, ...]:
+        return (Heal(),)
+
 
 @attrs.frozen
 class Restart(_OneNode):
     """Start a node that is down; it recovers from its disk only."""
 
     kind: ClassVar[str] = "restart"
+    groups: ClassVar[tuple[str, ...]] = ("process", "power", "disk")
+    effect: ClassVar[str] = "up"
 
 
 @attrs.frozen
@@ -129,6 +170,11 @@ class Crash(_OneNode):
     """SIGKILL: volatile process state is lost; the OS page cache survives."""
 
     kind: ClassVar[str] = "crash"
+    groups: ClassVar[tuple[str, ...]] = ("process",)
+    effect: ClassVar[str] = "down"
+
+    def recovery(self) -> tuple[Fault, ...]:
+        return (Restart(self.node),)
 
 
 @attrs.frozen
@@ -136,13 +182,18 @@ class PowerFailure(Fault):
     """Crash the nodes *and* drop their page caches: only fsynced bytes survive."""
 
     kind: ClassVar[str] = "power-failure"
-    nodes: tuple[int, ...] = attrs.field(default=(0,), converter=_tuple_of_ints)
+    groups: ClassVar[tuple[str, ...]] = ("power",)
+    effect: ClassVar[str] = "down"
+    nodes: tuple[int, ...] = drawn("node-set", default=(0,), converter=_tuple_of_ints)
 
     def nodes_named(self) -> tuple[int, ...]:
         return self.nodes
 
     def describe(self) -> str:
         return "power-failure [" + ",".join(node_name(n) for n in self.nodes) + "]"
+
+    def recovery(self) -> tuple[Fault, ...]:
+        return tuple(Restart(n) for n in self.nodes)
 
 
 @attrs.frozen
@@ -153,17 +204,22 @@ class TornWrite(_OneNode):
     """
 
     kind: ClassVar[str] = "torn-write"
-    keep: int = 0
+    groups: ClassVar[tuple[str, ...]] = ("power", "disk")
+    effect: ClassVar[str] = "down"
+    keep: int = drawn("keep", default=0)
 
     def describe(self) -> str:
         return f"torn-write {node_name(self.node)} keep={self.keep}"
 
+    def recovery(self) -> tuple[Fault, ...]:
+        return (Restart(self.node),)
+
 
 @attrs.frozen
 class _FileFault(_OneNode):
-    target: str = "log"
-    file_index: int = 0
-    offset: int = 0
+    target: str = drawn("target", default="log")
+    file_index: int = drawn("file-index", default=0)
+    offset: int = drawn("offset", default=0)
 
     def describe(self) -> str:
         return (
@@ -180,7 +236,8 @@ class BitFlip(_FileFault):
     every later read of that byte sees it."""
 
     kind: ClassVar[str] = "bit-flip"
-    bit: int = 0
+    groups: ClassVar[tuple[str, ...]] = ("disk",)
+    bit: int = drawn("bit", default=0)
 
 
 @attrs.frozen
@@ -189,7 +246,8 @@ class LatentSectorError(_FileFault):
     :class:`BitFlip`, applied to a killed node that then restarts and recovers."""
 
     kind: ClassVar[str] = "latent-sector-error"
-    length: int = 512
+    groups: ClassVar[tuple[str, ...]] = ("disk",)
+    length: int = drawn("length", default=512)
 
 
 @attrs.frozen
@@ -198,6 +256,7 @@ class MisdirectedWrite(_FileFault):
     it was aimed (the aimed-at range keeps its old bytes)."""
 
     kind: ClassVar[str] = "misdirected-write"
+    opt_in: ClassVar[bool] = True  # needs a model of where a write could land
 
 
 # Ordered from benign to severe: Hypothesis' sampled_from shrinks towards the front.
@@ -215,6 +274,12 @@ FAULT_TYPES: tuple[type[Fault], ...] = (
     MisdirectedWrite,
 )
 FAULT_KINDS: dict[str, type[Fault]] = {t.kind: t for t in FAULT_TYPES}
+#: Named groups of kinds (``--faults process,power``), from each class's ``groups``.
+FAULT_GROUPS: dict[str, tuple[str, ...]] = {
+    group: tuple(t.kind for t in FAULT_TYPES if group in t.groups)
+    for group in ("process", "network", "power", "disk")
+}
+FAULT_GROUPS["all"] = tuple(FAULT_KINDS)
 
 
 @attrs.frozen
@@ -312,6 +377,3 @@ class Schedule:
     def sorted_faults(self) -> tuple[TimedFault, ...]:
         """Faults in time order; ties keep schedule order (stable sort)."""
         return tuple(sorted(self.faults, key=lambda tf: tf.at))
-
-    def fault_count(self) -> int:
-        return len(self.faults)

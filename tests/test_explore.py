@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-import ackcheck.app._explore as explore_module
+import ackcheck.app._search as search_module
 from ackcheck.app._explore import explore
 from ackcheck.app._known import known_bug
 from ackcheck.app._minimize import prune, reseed
@@ -107,7 +107,7 @@ def test_a_budgeted_search_runs_in_rounds(user_node: str, monkeypatch) -> None:
     # Each round is one Hypothesis run, so that target() gets its hill-climbing phase
     # (Hypothesis starts it halfway through max_examples); the search goes on to the
     # next round until the budget is spent.
-    monkeypatch.setattr(explore_module, "ROUND_EXAMPLES", 20)
+    monkeypatch.setattr(search_module, "ROUND_EXAMPLES", 20)
     result = explore(None, node=user_node, faults="heal", budget=3,
                      properties=["ack-implies-durable"])
     assert result.ok
@@ -119,7 +119,7 @@ def test_parallel_search_finds_the_unpersisted_vote_double_leader() -> None:
     # must still reach it within a bounded budget. (test_known_bugs does it with one.)
     bug = known_bug("raft-unpersisted-vote--election-safety")
     result = explore(bug.preset, budget=90, shrink_budget=30, seed=1, workers=2,
-                     **bug.explore_kwargs())
+                     options=bug.options)
     ce = result.counterexample
     assert ce is not None, "not found in 90 s"
     assert ce.violation.property == "election-safety"

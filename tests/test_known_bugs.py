@@ -19,7 +19,7 @@ WITNESSED = [b for b in KNOWN_BUGS if b.witness is not None]
 
 @pytest.mark.parametrize("bug", SEARCHABLE, ids=lambda b: b.name)
 def test_explore_finds_and_shrinks_the_known_bug(bug: KnownBug) -> None:
-    result = explore(bug.preset, budget=90, shrink_budget=60, seed=0, **bug.explore_kwargs())
+    result = explore(bug.preset, budget=90, shrink_budget=60, seed=0, options=bug.options)
     ce = result.counterexample
     assert ce is not None, f"{bug.name}: not found in 90 s"
     assert ce.violation.property == bug.property

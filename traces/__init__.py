@@ -11,6 +11,7 @@ from __future__ import annotations
 from ackcheck.traces.codec import schedule_from_dict, schedule_to_dict
 from ackcheck.traces.render import FORMATS, render
 from ackcheck.traces.store import load_trace, save_trace
+from ackcheck.traces.story import schedule_lines
 from ackcheck.traces.trace import (
     FORMAT_VERSION,
     Trace,
@@ -28,5 +29,6 @@ __all__ = [
     "render",
     "save_trace",
     "schedule_from_dict",
+    "schedule_lines",
     "schedule_to_dict",
 ]

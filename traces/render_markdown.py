@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from ackcheck.model import PRESETS, RaftConfig
 from ackcheck.schedule import NetworkSpec, Workload, fmt_time
 from ackcheck.traces.render_mermaid import DEFAULT_BUDGET, render_mermaid
 from ackcheck.traces.story import lost_values, some
@@ -30,20 +31,9 @@ def _baseline(trace: Trace) -> tuple[str, dict[str, Any] | None]:
     """The config this run is compared with: its preset's, or the model's defaults."""
     if trace.node != "raft":
         return ("", None)
-    try:
-        from ackcheck import model
-    except ImportError:
-        return ("", None)
-    presets = getattr(model, "PRESETS", {})
-    if trace.preset is not None and trace.preset in presets:
-        return (f"preset `{trace.preset}`", dict(attrs.asdict(presets[trace.preset].config)))
-    config_cls = getattr(model, "RaftConfig", None)
-    if config_cls is not None:
-        try:
-            return ("the model's defaults", dict(attrs.asdict(config_cls())))
-        except Exception:  # defaults need arguments: nothing to compare with
-            return ("", None)
-    return ("", None)
+    if trace.preset is not None and trace.preset in PRESETS:
+        return (f"preset `{trace.preset}`", dict(attrs.asdict(PRESETS[trace.preset].config)))
+    return ("the model's defaults", dict(attrs.asdict(RaftConfig())))
 
 
 def _config_section(trace: Trace) -> list[str]:

@@ -22,6 +22,7 @@ import jsonschema
 from ackcheck.canonical import canonical
 from ackcheck.errors import TraceError
 from ackcheck.history import History
+from ackcheck.model import PRESETS
 from ackcheck.traces.codec import (
     events_to_list,
     history_from_dict,
@@ -85,14 +86,24 @@ def dumps(trace: Trace) -> bytes:
 
 def save_trace(trace: Trace, path: str | Path) -> Path:
     """Write ``trace`` to ``path`` (gzipped when it ends in ``.gz``); returns the path."""
+    return write_bytes(dumps(trace), path)
+
+
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write trace bytes to ``path`` atomically (a temporary file renamed over it; gzipped
+    when the name ends in ``.gz``). On any failure the temporary file is removed and a
+    one-line :class:`TraceError` says why; the old file, if any, is left as it was."""
     path = Path(path)
-    data = dumps(trace)
     if path.name.endswith(".gz"):
         data = gzip.compress(data, compresslevel=9, mtime=0)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TraceError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 
@@ -215,10 +226,6 @@ def _check_version(doc: Mapping[str, Any]) -> bool:
 
 def _check_preset(name: str | None) -> None:
     if name is None:
-        return
-    try:
-        from ackcheck.model import PRESETS
-    except ImportError:  # the model package is not there: nothing to check against
         return
     if name not in PRESETS:
         known = ", ".join(sorted(PRESETS))

@@ -15,16 +15,7 @@ from typing import Any
 import attrs
 
 from ackcheck.history import Event, History, Op
-from ackcheck.schedule import (
-    Crash,
-    Heal,
-    Partition,
-    Pause,
-    PowerFailure,
-    Restart,
-    Resume,
-    TornWrite,
-)
+from ackcheck.schedule import Partition, Schedule, fmt_time
 from ackcheck.traces.trace import Trace
 
 SEND_KINDS = ("send",)
@@ -136,22 +127,26 @@ def spans(history: History) -> list[Span]:
         f, t = fe.fault, fe.time
         if not fe.applied:
             continue
-        if isinstance(f, Crash | TornWrite):
-            down.setdefault(f.node, (t, f.kind))
-        elif isinstance(f, PowerFailure):
-            for n in f.nodes:
+        effect = f.effect
+        if effect == "down":
+            for n in f.nodes_named():
                 down.setdefault(n, (t, f.kind))
-        elif isinstance(f, Restart) and f.node in down:
-            start, why = down.pop(f.node)
-            out.append(Span("down", start, t, (f.node,), why))
-        elif isinstance(f, Pause):
-            paused.setdefault(f.node, t)
-        elif isinstance(f, Resume) and f.node in paused:
-            out.append(Span("paused", paused.pop(f.node), t, (f.node,), "paused"))
-        elif isinstance(f, Partition):
+        elif effect == "up":
+            for n in f.nodes_named():
+                if n in down:
+                    start, why = down.pop(n)
+                    out.append(Span("down", start, t, (n,), why))
+        elif effect == "pause":
+            for n in f.nodes_named():
+                paused.setdefault(n, t)
+        elif effect == "resume":
+            for n in f.nodes_named():
+                if n in paused:
+                    out.append(Span("paused", paused.pop(n), t, (n,), "paused"))
+        elif effect == "cut" and isinstance(f, Partition):
             close_cut(t)
             cut = (t, f)
-        elif isinstance(f, Heal):
+        elif effect == "heal":
             close_cut(t)
     heal = history.heal_time or end
     close_cut(heal)
@@ -222,3 +217,16 @@ def ack_ops(history: History, values: Iterable[str]) -> dict[str, Op]:
 
 def node_count(trace: Trace) -> int:
     return max(trace.schedule.nodes, trace.history.nodes)
+
+
+def schedule_lines(schedule: Schedule) -> list[str]:
+    """The schedule as a short list a person reads in one glance."""
+    lines = [
+        f"{schedule.nodes} nodes, seed {schedule.seed}, {schedule.workload.writes} writes "
+        f"by {schedule.workload.clients} clients over {fmt_time(schedule.duration)}"
+    ]
+    for tf in schedule.sorted_faults():
+        lines.append(f"  t={fmt_time(tf.at):>8}  {tf.fault.describe()}")
+    if not schedule.faults:
+        lines.append("  (no faults)")
+    return lines

@@ -1,0 +1,97 @@
+"""What a search explores and how long it may take: one validated options object.
+
+``ackcheck.explore()``, the ``explore`` command, the parallel workers and the known-bug
+list all pass a :class:`SearchOptions`, so an option is added once and means the same
+everywhere. It is plain frozen data (it pickles to worker processes) and it is validated
+when built, before any search starts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import attrs
+
+from ackcheck.app._strategies import parse_kinds, parse_targets
+from ackcheck.errors import ConfigError
+from ackcheck.properties import REGISTRY
+from ackcheck.schedule import US_PER_S, NetworkSpec, Workload
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(s.strip() for s in value.split(",") if s.strip())
+    return tuple(value)
+
+
+def _kinds(value: str | Sequence[str] | None) -> str | None:
+    """Fault kinds as the comma-separated text a user types (what traces record)."""
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(value)
+
+
+@attrs.frozen(kw_only=True)
+class SearchOptions:
+    """How one search explores.
+
+    * ``properties``: the properties checked (None: the default set);
+    * ``faults``: fault kinds or groups (``"process,network"``; None: every default kind);
+    * ``targets``: which files corruption faults hit (``"log,snapshot,vote"``);
+    * ``nodes``, ``max_faults``, ``horizon`` (µs of the fault phase), ``workload``,
+      ``network``: the shape of each generated schedule (None: the defaults);
+    * ``examples`` / ``budget`` (seconds): when to stop searching; ``shrink_budget``:
+      seconds more for shrinking a counterexample;
+    * ``seed``: the search seed (same version, options and seed: same search);
+    * ``workers``: independent searches in that many processes;
+    * ``targeting``: feed closeness measures to ``hypothesis.target()``.
+    """
+
+    properties: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    faults: str | None = attrs.field(default=None, converter=_kinds)
+    targets: str | None = attrs.field(default=None, converter=_kinds)
+    nodes: int = 5
+    max_faults: int = 8
+    horizon: int = 2 * US_PER_S
+    workload: Workload | None = None
+    network: NetworkSpec | None = None
+    examples: int | None = None
+    budget: float | None = None
+    shrink_budget: float = 60.0
+    seed: int = 0
+    workers: int = 1
+    targeting: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if self.examples is not None and self.examples < 1:
+            raise ConfigError(f"examples must be >= 1, got {self.examples}")
+        if self.budget is not None and not (math.isfinite(self.budget) and self.budget > 0):
+            raise ConfigError(f"budget must be a finite number of seconds > 0, got {self.budget}")
+        if not (math.isfinite(self.shrink_budget) and self.shrink_budget >= 0):
+            raise ConfigError(f"shrink budget must be finite and >= 0, got {self.shrink_budget}")
+        if self.nodes < 1:
+            raise ConfigError(f"nodes must be >= 1, got {self.nodes}")
+        if self.workers < 1:
+            raise ConfigError(f"workers must be >= 1, got {self.workers}")
+        if self.max_faults < 0:
+            raise ConfigError(f"max faults must be >= 0, got {self.max_faults}")
+        if self.horizon < 0:
+            raise ConfigError(f"horizon must be >= 0, got {self.horizon}")
+        parse_kinds(self.faults)
+        parse_targets(self.targets)
+        if self.properties is not None:
+            unknown = [p for p in self.properties if p not in REGISTRY]
+            if unknown:
+                raise ConfigError(
+                    f"unknown property {unknown[0]!r}; known: {', '.join(sorted(REGISTRY))}"
+                )
+
+    def evolve(self, **changes: object) -> SearchOptions:
+        """A copy with ``changes``; an unknown option is a :class:`ConfigError`."""
+        unknown = sorted(set(changes) - {f.name for f in attrs.fields(SearchOptions)})
+        if unknown:
+            raise ConfigError(f"unknown search option {unknown[0]!r}")
+        return attrs.evolve(self, **changes)

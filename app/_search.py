@@ -1,0 +1,246 @@
+"""One search in one process: Hypothesis generates schedules, the runner judges them.
+
+The search is an ordinary Hypothesis test run programmatically: each example is a fault
+schedule, run in the simulator and judged by the properties. A violation raises an
+exception whose type is specific to the property, so that Hypothesis' shrinker keeps to
+that bug instead of slipping to another. The exception that propagates comes from
+Hypothesis' final replay of the minimal example. The time budget is enforced by raising a
+``BaseException`` Hypothesis does not catch; if it runs out while shrinking, the
+smallest failing schedule seen so far is returned, marked as not fully shrunk. A search
+bounded by time only runs as consecutive Hypothesis runs of ``ROUND_EXAMPLES`` examples,
+so that each gets the phase in which Hypothesis hill-climbs the ``target()`` measures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, target
+from hypothesis.strategies import SearchStrategy
+
+from ackcheck.app import _metrics as metrics
+from ackcheck.app._options import SearchOptions
+from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, run_once
+from ackcheck.app._strategies import fault_schedules, parse_kinds
+from ackcheck.schedule import Schedule
+
+DEFAULT_EXAMPLES = 300
+#: Examples per Hypothesis run in a search bounded by time only (see search_once).
+ROUND_EXAMPLES = 2_000
+MAX_ROUNDS = 10**6  # the budget ends a search long before this
+
+
+@attrs.frozen
+class Search:
+    """One search's subject and options: what the parallel workers receive (it pickles)."""
+
+    config: Any
+    node: Any = BUILTIN_NODE
+    options: SearchOptions = attrs.field(factory=SearchOptions)
+
+
+@attrs.frozen
+class ExploreStats:
+    examples: int
+    seconds: float
+    faults_by_kind: dict[str, int]
+    coverage: dict[str, int]
+    best_targets: dict[str, float]
+    seed: int
+    workers: int = 1
+    found_after_examples: int | None = None  # when the first failure was seen
+    found_after_seconds: float | None = None
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples / self.seconds if self.seconds > 0 else 0.0
+
+
+class _BudgetSpent(BaseException):
+    """Raised inside the test body to end the search; Hypothesis lets it through."""
+
+
+class Found(AssertionError):
+    """A property was violated; subclassed per property so shrinking keeps to one bug."""
+
+    def __init__(self, schedule: Schedule, outcome: RunOutcome) -> None:
+        super().__init__(outcome.violations[0].summary)
+        self.schedule = schedule
+        self.outcome = outcome
+
+
+_FOUND_TYPES: dict[str, type[Found]] = {}
+
+
+def _found_type(prop: str) -> type[Found]:
+    if prop not in _FOUND_TYPES:
+        name = "Violated_" + "".join(c if c.isalnum() else "_" for c in prop)
+        _FOUND_TYPES[prop] = type(name, (Found,), {})
+    return _FOUND_TYPES[prop]
+
+
+def _schedule_size(s: Schedule) -> tuple[int, int]:
+    return (len(s.faults), sum(tf.at for tf in s.faults))
+
+
+@attrs.define
+class _Search:
+    """Mutable bookkeeping of one search (one process)."""
+
+    spec: Search
+    progress: Callable[[ExploreStats], None] | None
+    seed: int
+    started: float = attrs.field(factory=time.monotonic)
+    found_at: float | None = None
+    found_after_examples: int | None = None
+    examples: int = 0
+    faults_by_kind: Counter[str] = attrs.field(factory=Counter)
+    coverage: Counter[str] = attrs.field(factory=Counter)
+    best_targets: dict[str, float] = attrs.field(factory=dict)
+    best: tuple[Schedule, RunOutcome] | None = None
+    focus: str | None = None
+    last_progress: float = 0.0
+
+    def stats(self) -> ExploreStats:
+        return ExploreStats(
+            examples=self.examples,
+            seconds=time.monotonic() - self.started,
+            faults_by_kind=dict(sorted(self.faults_by_kind.items())),
+            coverage=dict(sorted(self.coverage.items())),
+            best_targets=dict(sorted(self.best_targets.items())),
+            seed=self.seed,
+            found_after_examples=self.found_after_examples,
+            found_after_seconds=(
+                None if self.found_at is None else self.found_at - self.started
+            ),
+        )
+
+    def check_budget(self) -> None:
+        now = time.monotonic()
+        budget = self.spec.options.budget
+        if self.found_at is None:
+            if budget is not None and now - self.started > budget:
+                raise _BudgetSpent
+        elif now - self.found_at > self.spec.options.shrink_budget:
+            raise _BudgetSpent
+
+    def run(self, schedule: Schedule) -> None:
+        self.check_budget()
+        spec = self.spec
+        outcome = run_once(
+            spec.config, schedule, spec.node, spec.options.properties, record_events=False,
+            digest=False,
+        )
+        history = outcome.history
+        self.examples += 1
+        for fe in history.faults:
+            if fe.applied:
+                self.faults_by_kind[fe.fault.kind] += 1
+        self.coverage.update(metrics.coverage(history))
+        for label, value in (
+            ("unsynced-acked-at-fault", metrics.unsynced_acked_at_fault(history)),
+            ("leaders-in-one-term", metrics.leaders_in_one_term(history)),
+            ("acked-missing-from-reads", metrics.acked_missing_from_reads(history)),
+        ):
+            if spec.options.targeting:
+                target(float(value), label=label)
+            if value > self.best_targets.get(label, float("-inf")):
+                self.best_targets[label] = float(value)
+        now = time.monotonic()
+        if self.progress is not None and now - self.last_progress > 0.2:
+            self.last_progress = now
+            self.progress(self.stats())
+        if not outcome.violations:
+            return
+        violated = [v.property for v in outcome.violations]
+        if self.focus is None:
+            # The first failure fixes the bug being shrunk: its highest-priority property.
+            # From then on the test's predicate is stable ("violates focus"), so other
+            # properties' failures cannot pull the shrinker onto a different, smaller bug.
+            self.focus = violated[0]
+            self.found_at = now
+            self.found_after_examples = self.examples
+        if self.focus not in violated:
+            return
+        focused = tuple(sorted(outcome.violations, key=lambda v: v.property != self.focus))
+        outcome = attrs.evolve(outcome, violations=focused)
+        if self.best is None or _schedule_size(schedule) < _schedule_size(self.best[0]):
+            self.best = (schedule, outcome)
+        raise _found_type(self.focus)(schedule, outcome)
+
+
+def _probe(
+    strategy: SearchStrategy[Schedule], state: _Search, max_examples: int, seed_value: int | str
+) -> Callable[[], None]:
+    """One Hypothesis run of up to ``max_examples`` schedules through ``state.run``."""
+    targeting = state.spec.options.targeting
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.target, Phase.shrink]
+        if targeting
+        else [Phase.generate, Phase.shrink],
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    @seed(seed_value)
+    @given(strategy)
+    def probe(schedule: Schedule) -> None:
+        state.run(schedule)
+
+    return probe
+
+
+def search_once(
+    spec: Search,
+    seed_value: int = 0,
+    progress: Callable[[ExploreStats], None] | None = None,
+) -> tuple[ExploreStats, tuple[Schedule, RunOutcome, bool] | None]:
+    """One Hypothesis search in this process; returns stats and (schedule, outcome,
+    fully shrunk) of the minimal counterexample, if any."""
+    opts = spec.options
+    strategy = fault_schedules(
+        nodes=opts.nodes,
+        kinds=parse_kinds(opts.faults),
+        max_faults=opts.max_faults,
+        horizon=opts.horizon,
+        workload=opts.workload,
+        network=opts.network,
+        targets=opts.targets,
+    )
+    state = _Search(spec=spec, progress=progress, seed=seed_value)
+    if opts.examples is not None:
+        rounds, per_round = 1, opts.examples
+    elif opts.budget is not None:
+        # Hypothesis hill-climbs the target() measures once half of max_examples have
+        # run; with one huge max_examples that point never comes within a budget. Rounds
+        # of ROUND_EXAMPLES, each from its own seed, give every round a target phase.
+        rounds, per_round = MAX_ROUNDS, ROUND_EXAMPLES
+    else:
+        rounds, per_round = 1, DEFAULT_EXAMPLES
+
+    found: tuple[Schedule, RunOutcome, bool] | None = None
+    for round_no in range(rounds):
+        round_seed: int | str = seed_value if round_no == 0 else f"{seed_value}/{round_no}"
+        try:
+            _probe(strategy, state, per_round, round_seed)()
+        except Found as exc:
+            found = (exc.schedule, exc.outcome, True)
+        except _BudgetSpent:
+            if state.best is not None:
+                found = (state.best[0], state.best[1], False)
+            break
+        if found is not None:
+            break
+    return state.stats(), found
+
+
