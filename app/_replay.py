@@ -7,15 +7,15 @@ under a changed config, where a different digest is expected and said so.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from ackcheck.app._runner import run_once
-from ackcheck.errors import ConfigError, TraceError
-from ackcheck.model import RaftConfig, parse_knob
+from ackcheck.errors import TraceError
+from ackcheck.knobs import apply_overrides
+from ackcheck.model import RaftConfig, with_overrides
 from ackcheck.traces.trace import Trace
 
 EXIT_GONE, EXIT_REPRODUCES = 0, 1
@@ -71,54 +71,6 @@ class ReplayReport:
         return out
 
 
-def _parse_scalar(text: str, like: Any, knob: str) -> Any:
-    """``text`` as the type of the value it replaces (for configs the model cannot parse)."""
-    low = text.strip().lower()
-    if isinstance(like, bool):
-        if low in ("true", "yes", "on", "1"):
-            return True
-        if low in ("false", "no", "off", "0"):
-            return False
-        raise ConfigError(f"--set {knob}={text}: expected true or false")
-    if low in ("none", "null") and (like is None or not isinstance(like, int | float)):
-        return None
-    if isinstance(like, int):
-        try:
-            return int(text)
-        except ValueError:
-            raise ConfigError(f"--set {knob}={text}: expected an integer") from None
-    if isinstance(like, float):
-        try:
-            return float(text)
-        except ValueError:
-            raise ConfigError(f"--set {knob}={text}: expected a number") from None
-    if like is None:
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return text
-
-
-def split_override(item: str) -> tuple[str, str]:
-    knob, sep, value = item.partition("=")
-    if not sep or not knob.strip():
-        raise ConfigError(f"--set expects KNOB=VALUE, got {item!r}")
-    return knob.strip().replace("-", "_"), value
-
-
-def apply_overrides(config: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """A new config dict with ``knob=value`` overrides, each value read as the type of the
-    value it replaces. Unknown knobs are a :class:`ConfigError` naming the known ones."""
-    out = dict(config)
-    for item in overrides:
-        knob, value = split_override(item)
-        if knob not in out:
-            raise ConfigError(f"unknown knob {knob!r}; known: {', '.join(sorted(out))}")
-        out[knob] = _parse_scalar(value, out[knob], knob)
-    return out
-
-
 def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict[str, Any]]:
     """The config object ``run_once`` needs (a ``RaftConfig`` for the built-in node, the
     plain dict otherwise) and its dict form, with ``overrides`` applied.
@@ -133,11 +85,7 @@ def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict
         base = RaftConfig(**trace.config)
     except (TypeError, ValueError) as exc:
         raise TraceError(f"the trace's config does not fit this ackcheck's model: {exc}") from None
-    changes = {}
-    for item in overrides:
-        knob, value = split_override(item)
-        changes[knob] = parse_knob(knob, value)
-    config = attrs.evolve(base, **changes) if changes else base
+    config = with_overrides(base, overrides)
     return config, dict(attrs.asdict(config))
 
 

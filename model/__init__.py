@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from ackcheck.errors import ConfigError
-from ackcheck.model.config import KNOBS, RaftConfig, parse_knob
+from ackcheck.model.config import KNOBS, RaftConfig, parse_knob, with_overrides
 from ackcheck.model.node import RaftNode
 from ackcheck.model.presets import PRESETS, Preset, resolve_config
 
@@ -18,6 +18,7 @@ __all__ = [
     "make_node",
     "parse_knob",
     "resolve_config",
+    "with_overrides",
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ackcheck.errors import ConfigError
+from ackcheck.knobs import parse_bool, split_override
 
 FSYNC_WORDS = ("always", "never")
 FOLLOWER_ACKS = ("after-write", "after-fsync")
@@ -175,8 +176,6 @@ class RaftConfig:
         return _duration_us("fsync", self.fsync)
 
 
-_BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True,
-               "false": False, "0": False, "no": False, "off": False}
 _DURATION_KNOBS = ("election_timeout_min", "election_timeout_max", "heartbeat")
 _INT_KNOBS = ("block_size", "snapshot_interval")
 
@@ -193,9 +192,7 @@ def parse_knob(knob: str, text: str) -> Any:
             return int(t)
         raise ConfigError(f"replicas: expected none or an int >= 1, got {text!r}")
     if knob == "checksums":
-        if t.lower() in _BOOL_WORDS:
-            return _BOOL_WORDS[t.lower()]
-        raise ConfigError(f"checksums: expected true or false, got {text!r}")
+        return parse_bool(knob, t)
     if knob in _DURATION_KNOBS:
         return _duration_us(knob, t)
     if knob in _INT_KNOBS:
@@ -209,8 +206,6 @@ def with_overrides(config: RaftConfig, overrides: list[str] | tuple[str, ...]) -
     """Apply ``"knob=value"`` strings, returning a new validated config."""
     changes: dict[str, Any] = {}
     for item in overrides:
-        if "=" not in item:
-            raise ConfigError(f"override {item!r}: expected knob=value")
-        knob, _, text = item.partition("=")
-        changes[knob.strip()] = parse_knob(knob.strip(), text)
-    return attrs.evolve(config, **changes)
+        knob, text = split_override(item)
+        changes[knob] = parse_knob(knob, text)
+    return attrs.evolve(config, **changes) if changes else config

@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 from trace_samples import lossy_schedule, simulated_trace
 
-from ackcheck.app._replay import apply_overrides, build_config, replay_in_sim
+from ackcheck.app._replay import build_config, replay_in_sim
 from ackcheck.app._trace_commands import replay
 from ackcheck.errors import ConfigError
+from ackcheck.knobs import apply_overrides
 from ackcheck.model import RaftConfig
 from ackcheck.traces import load_trace, save_trace
 from ackcheck.traces.store import dumps
