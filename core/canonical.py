@@ -18,6 +18,12 @@ from typing import Any
 
 import attrs
 
+__all__ = [
+    "canonical",
+    "canonical_json",
+    "encode_event",
+]
+
 _ATOMS = (str, int, bool, type(None))
 _ATTRS_FIELDS: dict[type, tuple[str, ...] | None] = {}  # per class: attrs field names
 

@@ -6,6 +6,13 @@ and exits 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+__all__ = [
+    "AckcheckError",
+    "ConfigError",
+    "HarnessError",
+    "TraceError",
+]
+
 
 class AckcheckError(Exception):
     """Bad input or a missing piece of the environment."""

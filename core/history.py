@@ -16,6 +16,18 @@ import attrs
 from ackcheck.node import NodeState
 from ackcheck.schedule import Fault
 
+__all__ = [
+    "Event",
+    "FaultEvent",
+    "FinalRead",
+    "History",
+    "Loss",
+    "Observation",
+    "Op",
+    "OpType",
+    "Residency",
+]
+
 OpType = str  # "invoke" | "ok" | "fail" | "info" (Jepsen's: info = outcome unknown)
 
 

@@ -15,6 +15,16 @@ from typing import Any
 
 from ackcheck.errors import ConfigError
 
+__all__ = [
+    "FALSE_WORDS",
+    "NONE_WORDS",
+    "TRUE_WORDS",
+    "apply_overrides",
+    "parse_bool",
+    "parse_like",
+    "split_override",
+]
+
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 NONE_WORDS = ("none", "null")

@@ -26,6 +26,35 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+__all__ = [
+    "Boot",
+    "CancelTimer",
+    "ClientReply",
+    "ClientRequest",
+    "Delete",
+    "DiskView",
+    "Fsync",
+    "Input",
+    "Node",
+    "NodeFactory",
+    "NodeState",
+    "Observe",
+    "Output",
+    "Publish",
+    "PublishOk",
+    "Read",
+    "ReadError",
+    "ReadOk",
+    "Receive",
+    "Refused",
+    "Rename",
+    "Send",
+    "SetTimer",
+    "Timeout",
+    "Truncate",
+    "Write",
+]
+
 # ---------------------------------------------------------------------------- inputs
 
 

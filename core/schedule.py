@@ -24,6 +24,38 @@ import attrs
 
 from ackcheck.errors import ConfigError
 
+__all__ = [
+    "FAULT_GROUPS",
+    "FAULT_KINDS",
+    "FAULT_TYPES",
+    "FILE_TARGETS",
+    "PARTITION_SHAPES",
+    "TARGET_PREFIX",
+    "US_PER_MS",
+    "US_PER_S",
+    "BitFlip",
+    "Crash",
+    "Fault",
+    "FileTarget",
+    "Heal",
+    "LatentSectorError",
+    "MisdirectedWrite",
+    "NetworkSpec",
+    "Partition",
+    "PartitionShape",
+    "Pause",
+    "PowerFailure",
+    "Restart",
+    "Resume",
+    "Schedule",
+    "TimedFault",
+    "TornWrite",
+    "Workload",
+    "drawn",
+    "fmt_time",
+    "node_name",
+]
+
 US_PER_MS = 1_000
 US_PER_S = 1_000_000
 
