@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -89,7 +90,7 @@ class SearchOptions:
                     f"unknown property {unknown[0]!r}; known: {', '.join(sorted(REGISTRY))}"
                 )
 
-    def evolve(self, **changes: object) -> SearchOptions:
+    def evolve(self, **changes: Any) -> SearchOptions:
         """A copy with ``changes``; an unknown option is a :class:`ConfigError`."""
         unknown = sorted(set(changes) - {f.name for f in attrs.fields(SearchOptions)})
         if unknown:

@@ -9,6 +9,7 @@ constructor itself converts durations, so ``RaftConfig(fsync="120s")`` stores ``
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -202,7 +203,7 @@ def parse_knob(knob: str, text: str) -> Any:
     return t  # choices and fsync: validated by the constructor
 
 
-def with_overrides(config: RaftConfig, overrides: list[str] | tuple[str, ...]) -> RaftConfig:
+def with_overrides(config: RaftConfig, overrides: Sequence[str]) -> RaftConfig:
     """Apply ``"knob=value"`` strings, returning a new validated config."""
     changes: dict[str, Any] = {}
     for item in overrides:
