@@ -135,7 +135,7 @@ class Simulator:
         self.recorder = Recorder(keep=record_events) if digest else NullRecorder()
         self.network = SimNetwork(schedule.nodes, schedule.network, self.streams)
         self.slots = [
-            NodeSlot(i, SimDisk(i), self.streams.get(f"node/{i}")) for i in range(schedule.nodes)
+            NodeSlot(i, SimDisk(), self.streams.get(f"node/{i}")) for i in range(schedule.nodes)
         ]
         self.clients = ClientDriver(self)
         self.ops: list[Op] = []
