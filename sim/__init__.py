@@ -12,7 +12,8 @@ from ackcheck.sim.loop import EventLoop, EventLoopLimitError
 from ackcheck.sim.network import SimNetwork, full_mesh, partition_graph
 from ackcheck.sim.recorder import Recorder
 from ackcheck.sim.seeds import RngStreams, derive_seed
-from ackcheck.sim.simulator import NodeContractError, NodeSlot, SimResult, Simulator, simulate
+from ackcheck.sim.simulator import SimResult, Simulator, simulate
+from ackcheck.sim.slot import NodeContractError, NodeSlot
 from ackcheck.sim.workload import ClientDriver, split_values
 
 __all__ = [
