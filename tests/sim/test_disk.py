@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ackcheck.node import ReadError
-from ackcheck.sim import SimDisk
+from ackcheck.sim.disk import SimDisk
 
 
 def test_write_without_fsync_is_lost_on_power_failure() -> None:
