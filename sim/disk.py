@@ -83,9 +83,9 @@ class SimDisk:
     """The files of one node; every mutator is instantaneous in virtual time.
 
     ``lost`` collects a :class:`LostValues` whenever an operation removes the last
-    stored copy (cached or durable) of values; the simulator drains it into ``Loss``
-    records. ``recovering`` is set while the node handles ``Boot`` so that a truncate or
-    delete done by recovery is named as such.
+    stored copy (cached or durable) of values; :mod:`ackcheck.sim.disk_io` drains it
+    into ``Loss`` records. ``recovering`` is set while the node handles ``Boot`` so that a
+    truncate or delete done by recovery is named as such.
     """
 
     def __init__(self) -> None:
