@@ -29,7 +29,8 @@ from nodes import HeartbeatConfig, heartbeat_factory
 
 from ackcheck.node import NodeState, Output, SetTimer
 from ackcheck.schedule import US_PER_S, Schedule, Workload
-from ackcheck.sim import EventLoop, Simulator
+from ackcheck.sim import Simulator
+from ackcheck.sim.loop import EventLoop
 
 
 def best_of(repeat: int, fn: Callable[[], tuple[int, float, int]]) -> tuple[int, float, int]:

@@ -16,10 +16,27 @@ is not a stored copy. With no tags, the bookkeeping is a few empty-list checks.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ackcheck.node import ReadError
 from ackcheck.schedule import TARGET_PREFIX
 
-TagRange = list  # [start, end, tag]
+
+class TagRange(NamedTuple):
+    """Bytes ``[start, end)`` of a file hold (a copy of) client value ``tag``. Immutable,
+    so the durable and the cached image share them."""
+
+    start: int
+    end: int
+    tag: str
+
+
+class LostValues(NamedTuple):
+    """An operation on ``file`` removed the last stored copy of ``values``."""
+
+    file: str
+    values: tuple[str, ...]
+    cause: str
 
 
 class SimFile:
@@ -65,34 +82,34 @@ def _subtract(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple
 class SimDisk:
     """The files of one node; every mutator is instantaneous in virtual time.
 
-    ``lost`` collects ``(file, values, cause)`` whenever an operation removes the last
-    stored copy (cached or durable) of values; the simulator drains it into ``Loss``
-    records. ``recovering`` is set while the node handles ``Boot`` so that a truncate or
-    delete done by recovery is named as such.
+    ``lost`` collects a :class:`LostValues` whenever an operation removes the last
+    stored copy (cached or durable) of values; :mod:`ackcheck.sim.disk_io` drains it
+    into ``Loss`` records. ``recovering`` is set while the node handles ``Boot`` so that a
+    truncate or delete done by recovery is named as such.
     """
 
-    def __init__(self, node: int) -> None:
-        self.node = node
+    def __init__(self) -> None:
         self.files: dict[str, SimFile] = {}
         self.recovering = False
         self.last_aimed = 0
-        self.lost: list[tuple[str, tuple[str, ...], str]] = []
+        self.lost: list[LostValues] = []
         self._cref: dict[str, int] = {}
         self._dref: dict[str, int] = {}
-        self._write_counter = 0
-        self._unsynced: dict[SimFile, tuple[int, int, bytes]] = {}
+        # file -> (offset, data) of its last unsynced write; the last entry is the
+        # latest write of all (a write moves its file to the end)
+        self._unsynced: dict[SimFile, tuple[int, bytes]] = {}
         self._misdirect: dict[str, int] = {}
 
     # ------------------------------------------------------------------ tag bookkeeping
 
     def _incr(self, refs: dict[str, int], ranges: list[TagRange]) -> None:
         for r in ranges:
-            tag = r[2]
+            tag = r.tag
             refs[tag] = refs.get(tag, 0) + 1
 
     def _decr(self, refs: dict[str, int], ranges: list[TagRange], gone: list[str]) -> None:
         for r in ranges:
-            tag = r[2]
+            tag = r.tag
             left = refs[tag] - 1
             if left:
                 refs[tag] = left
@@ -106,7 +123,7 @@ class SimDisk:
             return
         lost = sorted({t for t in gone if t not in self._cref and t not in self._dref})
         if lost:
-            self.lost.append((name, tuple(lost), cause))
+            self.lost.append(LostValues(name, tuple(lost), cause))
 
     def _cause(self, base: str) -> str:
         return f"{base} by recovery" if self.recovering else base
@@ -165,7 +182,7 @@ class SimDisk:
             keep: list[TagRange] = []
             hit: list[TagRange] = []
             for r in f.ctags:
-                (hit if r[0] < end and r[1] > pos else keep).append(r)
+                (hit if r.start < end and r.end > pos else keep).append(r)
             if hit:
                 f.ctags = keep
                 f.cut_cause = cause
@@ -173,14 +190,15 @@ class SimDisk:
                 self._decr(self._cref, hit, gone)
                 self._report(name, gone, cause)
         if tags and data:
-            new = [[pos, end, t] for t in tags]
+            new = [TagRange(pos, end, t) for t in tags]
             f.ctags.extend(new)
             self._incr(self._cref, new)
         if f.bad:
             f.bad = _subtract(f.bad, pos, end)
         f.dirty = True
-        self._write_counter += 1
-        self._unsynced[f] = (self._write_counter, pos, bytes(data))
+        unsynced = self._unsynced
+        unsynced.pop(f, None)
+        unsynced[f] = (pos, bytes(data))
         return pos
 
     def truncate(self, name: str, size: int) -> None:
@@ -189,9 +207,9 @@ class SimDisk:
         if size < len(cached):
             del cached[size:]
             if f.ctags:
-                keep = [r for r in f.ctags if r[1] <= size]
+                keep = [r for r in f.ctags if r.end <= size]
                 if len(keep) != len(f.ctags):
-                    cut = [r for r in f.ctags if r[1] > size]
+                    cut = [r for r in f.ctags if r.end > size]
                     f.ctags = keep
                     f.cut_cause = self._cause("truncate")
                     gone: list[str] = []
@@ -220,7 +238,7 @@ class SimDisk:
                 limit = min(len(old), len(cached))
                 while same < limit and old[same] == cached[same]:
                     same += 1
-            added = [list(r) for r in cached[same:]]
+            added = cached[same:]
             self._incr(self._dref, added)
             gone: list[str] = []
             self._decr(self._dref, old[same:], gone)
@@ -263,7 +281,7 @@ class SimDisk:
         torn: ``torn_keep % len`` bytes of it reach the platter. Returns a note."""
         torn = None
         if torn_keep is not None and self._unsynced:
-            torn = max(self._unsynced.items(), key=lambda item: item[1][0])
+            torn = next(reversed(self._unsynced.items()))  # the latest unsynced write
         cause = "power-failure" if torn_keep is None else "torn-write"
         for f in self.files.values():
             if not f.dirty:
@@ -271,7 +289,7 @@ class SimDisk:
             f.cached = bytearray(f.durable)
             f.dirty = False
             if f.ctags or f.dtags:
-                new = [list(r) for r in f.dtags]
+                new = list(f.dtags)
                 self._incr(self._cref, new)
                 old, f.ctags = f.ctags, new
                 gone: list[str] = []
@@ -282,7 +300,7 @@ class SimDisk:
             return ""
         if torn is None:
             return "no unsynced write: plain power failure"
-        f, (_n, pos, data) = torn
+        f, (pos, data) = torn
         keep = torn_keep % len(data) if data else 0
         if keep and self.files.get(f.name) is f:
             durable = f.durable
@@ -292,11 +310,11 @@ class SimDisk:
             f.cached = bytearray(durable)
             end = pos + keep
             if f.dtags:  # the torn bytes damaged older durable values they landed on
-                hit_d = [r for r in f.dtags if r[0] < end and r[1] > pos]
+                hit_d = [r for r in f.dtags if r.start < end and r.end > pos]
                 if hit_d:
-                    hit_c = [r for r in f.ctags if r[0] < end and r[1] > pos]
-                    f.dtags = [r for r in f.dtags if not (r[0] < end and r[1] > pos)]
-                    f.ctags = [r for r in f.ctags if not (r[0] < end and r[1] > pos)]
+                    hit_c = [r for r in f.ctags if r.start < end and r.end > pos]
+                    f.dtags = [r for r in f.dtags if not (r.start < end and r.end > pos)]
+                    f.ctags = [r for r in f.ctags if not (r.start < end and r.end > pos)]
                     gone = []
                     self._decr(self._dref, hit_d, gone)
                     self._decr(self._cref, hit_c, gone)

@@ -39,7 +39,8 @@ class EventLoop:
 
     def reserve(self) -> int:
         """Take the next insertion number without scheduling anything yet: an owner that
-        may schedule later (a timer, see the simulator) keeps its place in line."""
+        may schedule later (a timer, see :mod:`ackcheck.sim.timers`) keeps its place in
+        line."""
         self._seq += 1
         return self._seq
 
@@ -55,9 +56,6 @@ class EventLoop:
     def stop(self) -> None:
         """End :meth:`run` after the current callback."""
         self._stopped = True
-
-    def pending(self) -> int:
-        return len(self._heap)
 
     def run(self, until: int) -> int:
         """Process events with time <= ``until``; returns how many ran. Afterwards ``now``

@@ -1,14 +1,16 @@
 """The simulated network: per-link delay, loss, duplication, reordering, partitions.
 
-Every link ``a->b`` has its own random stream (``"link/a->b"``), so traffic on one link
-never shifts the draws of another. Without reordering a link is FIFO: a message is never
-scheduled before an earlier one on the same link. A reordered message gets an extra
-delay and skips the FIFO clamp, so later messages may overtake it.
+Every link ``a->b`` between two actors (``n1``, ``c2``) has its own random stream
+(``"link/n1->c2"``), so traffic on one link never shifts the draws of another. Without
+reordering a link is FIFO: a message is never scheduled before an earlier one on the
+same link. A reordered message gets an extra delay and skips the FIFO clamp, so later
+messages may overtake it.
 
-Which node-to-node links deliver is a ``networkx.DiGraph``; a :class:`Partition` replaces
-it and :class:`Heal` restores the full mesh. The graph is checked at *delivery* time, so a
-message in flight when a cut happens is dropped. Clients are never partitioned from the
-node they talk to (as in Jepsen, they are pinned to it); their links only add delay.
+Which node-to-node links deliver is given by a ``networkx.DiGraph``
+(:func:`partition_graph`); a :class:`Partition` replaces it and :class:`Heal` restores
+the full mesh. Links are checked at *delivery* time, so a message in flight when a cut
+happens is dropped. Clients are never partitioned from the node they talk to (as in
+Jepsen, they are pinned to it); their links only add delay.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def partition_graph(nodes: int, shape: str, named: Sequence[int]) -> nx.DiGraph:
 
 
 class SimNetwork:
-    """Decides when (and whether) each message arrives; the simulator schedules it."""
+    """Decides when (and whether) each message arrives; the transport schedules it."""
 
     def __init__(self, nodes: int, spec: NetworkSpec, streams: RngStreams) -> None:
         self.nodes = nodes
@@ -67,20 +69,16 @@ class SimNetwork:
         self._links: dict[tuple[str, str], random.Random] = {}
         self._last: dict[tuple[str, str], int] = {}
         self._plain = not (spec.loss or spec.duplicate or spec.reorder)
-        self.graph = full_mesh(nodes)
-        self._edges = frozenset(self.graph.edges)
+        self._mesh = frozenset(full_mesh(nodes).edges)
+        self._edges = self._mesh  # the (src, dst) node links that deliver now
 
     # ---------------------------------------------------------------------- partitions
 
     def partition(self, shape: str, named: Sequence[int]) -> None:
-        self.set_graph(partition_graph(self.nodes, shape, named))
+        self._edges = frozenset(partition_graph(self.nodes, shape, named).edges)
 
     def heal(self) -> None:
-        self.set_graph(full_mesh(self.nodes))
-
-    def set_graph(self, graph: nx.DiGraph) -> None:
-        self.graph = graph
-        self._edges = frozenset(graph.edges)
+        self._edges = self._mesh
 
     def connected(self, src: int, dst: int) -> bool:
         """Does the link ``src->dst`` deliver now? A node always reaches itself."""
@@ -100,8 +98,8 @@ class SimNetwork:
         return rng
 
     def arrivals(self, now: int, src: str, dst: str, lossy: bool = True) -> list[int]:
-        """Arrival times of one message sent now on link ``src->dst`` (names like
-        ``"1"`` for nodes, ``"c2"`` for clients): empty if lost, two if duplicated.
+        """Arrival times of one message sent now on link ``src->dst`` (actor names:
+        ``"n1"`` for a node, ``"c2"`` for a client): empty if lost, two if duplicated.
         Client links (``lossy=False``) only add delay and stay FIFO."""
         spec = self.spec
         rng = self._rng(src, dst)

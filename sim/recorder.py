@@ -21,9 +21,9 @@ class Recorder:
     """Collects events, Lamport clocks and the running digest of one run.
 
     Actor and kind names are plain ``[a-z0-9-]`` strings, so the line is assembled with
-    an f-string around the JSON of ``data`` (byte-identical to :func:`encode_event`, and
-    a third of its cost); lines are hashed in chunks. Hot callers may pass ``data``
-    already encoded (:meth:`record_json`).
+    an f-string around the JSON of ``data`` (byte-identical to
+    :func:`ackcheck.canonical.encode_event`, and a third of its cost); lines are hashed
+    in chunks. Hot callers may pass ``data`` already encoded (:meth:`record_json`).
     """
 
     active = True  # False on a NullRecorder: callers skip building event data
@@ -35,7 +35,6 @@ class Recorder:
         self._clocks: dict[str, int] = {}
         self._buf: list[str] = []
         self._next_msg_id = 0
-        self.count = 0
 
     def new_msg_id(self) -> int:
         self._next_msg_id += 1
@@ -66,7 +65,6 @@ class Recorder:
         return lamport
 
     def _flush(self) -> None:
-        self.count += len(self._buf)
         self._hash.update("".join(self._buf).encode())
         self._buf = []
 

@@ -1,6 +1,6 @@
 """Seed derivation: one run seed, many independent random streams.
 
-Each purpose (a node, a link, a client) gets its own ``random.Random`` seeded from
+Each purpose (a node, a link) gets its own ``random.Random`` seeded from
 ``sha256(f"{seed}/{label}")``, so adding a node, a link or a fault never reshuffles the
 draws of unrelated streams, and nothing depends on ``hash()`` or ``PYTHONHASHSEED``.
 """
@@ -19,8 +19,8 @@ def derive_seed(seed: int, label: str) -> int:
 
 class RngStreams:
     """Lazily created, cached random streams, one per label (``"node/3"``,
-    ``"link/1->2"``, ``"client/2"``). The same label always returns the same object, so
-    a restarted node continues its stream rather than replaying it."""
+    ``"link/n1->n2"``, ``"link/c0->n0"``). The same label always returns the same object,
+    so a restarted node continues its stream rather than replaying it."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed

@@ -19,14 +19,18 @@ finished drain (or the partial one) with ``complete=False`` and the reason.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from ackcheck.history import FinalRead, Op
 from ackcheck.node import ClientRequest, PublishOk, Read, ReadOk, Refused
 from ackcheck.node import Publish as PublishOp
+from ackcheck.schedule import Schedule
+from ackcheck.sim.loop import EventLoop
+from ackcheck.sim.recorder import Recorder
 
-if TYPE_CHECKING:
-    from ackcheck.sim.simulator import Simulator
+# How a client's request reaches its node: (client, node, request).
+SendRequest = Callable[[int, int, ClientRequest], None]
 
 READ_LIMIT = 256
 
@@ -71,52 +75,61 @@ def split_values(clients: int, writes: int) -> list[list[str]]:
 
 
 class ClientDriver:
-    """Runs every client of one simulation; replies are routed here by the simulator."""
+    """Runs every client of one simulation.
 
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-        wl = sim.schedule.workload
+    The simulator drives it through :meth:`start`, :meth:`on_reply`,
+    :meth:`close_publishing`, :meth:`start_readers` and :meth:`finish_unsettled`, and
+    reads :attr:`ops` and :attr:`final_reads`; the clients send through the ``send`` they
+    are started with and see only the loop and the recorder.
+    """
+
+    def __init__(self, schedule: Schedule, loop: EventLoop, recorder: Recorder) -> None:
+        self._loop = loop
+        self._recorder = recorder
+        self._send: SendRequest = _not_started
+        wl = schedule.workload
         self.workload = wl
-        self.nodes = sim.schedule.nodes
+        self.nodes = schedule.nodes
+        self.settle = schedule.settle
         self.publishers = [
             Publisher(c, c % self.nodes, values)
             for c, values in enumerate(split_values(wl.clients, wl.writes))
         ]
         self.readers: list[Reader] = []
         self.closed = False
+        self.ops: list[Op] = []
         self.final_reads: dict[int, FinalRead] = {}
-
-    # ------------------------------------------------------------------------ helpers
 
     def _op(self, client: int, kind: str, f: str, value: str | None, node: int,
             seq: int | None = None) -> None:
-        ops = self.sim.ops
-        ops.append(Op(index=len(ops), time=self.sim.loop.now, process=client, type=kind,
+        ops = self.ops
+        ops.append(Op(index=len(ops), time=self._loop.now, process=client, type=kind,
                       f=f, value=value, node=node, seq=seq))
 
     def is_client(self, client: int) -> bool:
         return 0 <= client < len(self.publishers) + len(self.readers)
 
-    def start(self) -> None:
+    def start(self, send: SendRequest) -> None:
+        """Schedule the first publishes; every request goes out through ``send``."""
+        self._send = send
         start = self.workload.start
         for p in self.publishers:
             if p.values:
-                self.sim.loop.at(start, self._publish, p)
+                self._loop.at(start, self._publish, p)
 
     # --------------------------------------------------------------------- publishers
 
     def _publish(self, p: Publisher) -> None:
-        sim = self.sim
         if self.closed or p.outstanding is not None or p.index >= len(p.values):
             return
         value = p.values[p.index]
         p.req_id += 1
         p.outstanding = p.req_id
         self._op(p.id, "invoke", "publish", value, p.node)
-        sim.recorder.record(sim.loop.now, p.actor, "client-invoke",
-                            {"f": "publish", "value": value, "node": p.node, "req_id": p.req_id})
-        sim.client_send(p.id, p.node, ClientRequest(p.id, p.req_id, PublishOp(value)))
-        sim.loop.after(self.workload.timeout, self._publish_timeout, p, p.req_id)
+        self._recorder.record(self._loop.now, p.actor, "client-invoke",
+                              {"f": "publish", "value": value, "node": p.node, "req_id": p.req_id})
+        self._send(p.id, p.node, ClientRequest(p.id, p.req_id, PublishOp(value)))
+        self._loop.after(self.workload.timeout, self._publish_timeout, p, p.req_id)
 
     def _publish_timeout(self, p: Publisher, req_id: int) -> None:
         if p.outstanding != req_id or self.closed:
@@ -124,46 +137,44 @@ class ClientDriver:
         p.outstanding = None
         value = p.values[p.index]
         self._op(p.id, "info", "publish", value, p.node)
-        self.sim.recorder.record(self.sim.loop.now, p.actor, "client-info",
-                                 {"f": "publish", "value": value, "req_id": req_id,
-                                  "reason": "timeout"})
-        self.sim.loop.after(self.workload.interval, self._publish, p)
+        self._recorder.record(self._loop.now, p.actor, "client-info",
+                              {"f": "publish", "value": value, "req_id": req_id,
+                               "reason": "timeout"})
+        self._loop.after(self.workload.interval, self._publish, p)
 
     def _publish_reply(self, p: Publisher, req_id: int, result: Any, node: int) -> None:
         if p.outstanding != req_id or self.closed:
             return  # a late reply to an attempt already given up on
         p.outstanding = None
         value = p.values[p.index]
-        sim = self.sim
         if isinstance(result, PublishOk):
             self._op(p.id, "ok", "publish", value, p.node, seq=result.seq)
-            sim.recorder.record(sim.loop.now, p.actor, "client-ok",
-                                {"f": "publish", "value": value, "req_id": req_id,
-                                 "seq": result.seq, "node": node})
+            self._recorder.record(self._loop.now, p.actor, "client-ok",
+                                  {"f": "publish", "value": value, "req_id": req_id,
+                                   "seq": result.seq, "node": node})
             p.index += 1
         else:
             reason = result.reason if isinstance(result, Refused) else type(result).__name__
             leader = result.leader if isinstance(result, Refused) else None
             self._op(p.id, "fail", "publish", value, p.node)
-            sim.recorder.record(sim.loop.now, p.actor, "client-fail",
-                                {"f": "publish", "value": value, "req_id": req_id,
-                                 "reason": str(reason), "leader": leader})
+            self._recorder.record(self._loop.now, p.actor, "client-fail",
+                                  {"f": "publish", "value": value, "req_id": req_id,
+                                   "reason": str(reason), "leader": leader})
             if isinstance(leader, int) and 0 <= leader < self.nodes:
                 p.node = leader
         if p.index < len(p.values):
-            sim.loop.after(self.workload.interval, self._publish, p)
+            self._loop.after(self.workload.interval, self._publish, p)
 
     def close_publishing(self) -> None:
         """The fault phase is over: outstanding publishes end with unknown outcome."""
         self.closed = True
-        sim = self.sim
         for p in self.publishers:
             if p.outstanding is not None:
                 value = p.values[p.index]
                 self._op(p.id, "info", "publish", value, p.node)
-                sim.recorder.record(sim.loop.now, p.actor, "client-info",
-                                    {"f": "publish", "value": value, "req_id": p.outstanding,
-                                     "reason": "end of fault phase"})
+                self._recorder.record(self._loop.now, p.actor, "client-info",
+                                      {"f": "publish", "value": value, "req_id": p.outstanding,
+                                       "reason": "end of fault phase"})
                 p.outstanding = None
 
     # ------------------------------------------------------------------------ readers
@@ -171,9 +182,9 @@ class ClientDriver:
     def start_readers(self) -> None:
         base = len(self.publishers)
         self.readers = [Reader(base + n, n) for n in range(self.nodes)]
-        delay = self.sim.schedule.settle // 5
+        delay = self.settle // 5
         for r in self.readers:
-            self.sim.loop.after(delay, self._begin_drain, r)
+            self._loop.after(delay, self._begin_drain, r)
 
     def _begin_drain(self, r: Reader) -> None:
         if r.done:
@@ -186,15 +197,14 @@ class ClientDriver:
     def _read(self, r: Reader) -> None:
         if r.done or r.outstanding is not None:
             return
-        sim = self.sim
         r.req_id += 1
         r.outstanding = r.req_id
         self._op(r.id, "invoke", "read", None, r.node)
-        sim.recorder.record(sim.loop.now, r.actor, "client-invoke",
-                            {"f": "read", "from_seq": r.from_seq, "node": r.node,
-                             "req_id": r.req_id})
-        sim.client_send(r.id, r.node, ClientRequest(r.id, r.req_id, Read(r.from_seq, READ_LIMIT)))
-        sim.loop.after(self.workload.timeout, self._read_timeout, r, r.req_id)
+        self._recorder.record(self._loop.now, r.actor, "client-invoke",
+                              {"f": "read", "from_seq": r.from_seq, "node": r.node,
+                               "req_id": r.req_id})
+        self._send(r.id, r.node, ClientRequest(r.id, r.req_id, Read(r.from_seq, READ_LIMIT)))
+        self._loop.after(self.workload.timeout, self._read_timeout, r, r.req_id)
 
     def _read_timeout(self, r: Reader, req_id: int) -> None:
         if r.outstanding != req_id or r.done:
@@ -202,31 +212,30 @@ class ClientDriver:
         r.outstanding = None
         r.error = "read timed out"
         self._op(r.id, "info", "read", None, r.node)
-        self.sim.recorder.record(self.sim.loop.now, r.actor, "client-info",
-                                 {"f": "read", "req_id": req_id, "reason": "timeout"})
-        self.sim.loop.after(self.workload.interval, self._read, r)
+        self._recorder.record(self._loop.now, r.actor, "client-info",
+                              {"f": "read", "req_id": req_id, "reason": "timeout"})
+        self._loop.after(self.workload.interval, self._read, r)
 
     def _read_reply(self, r: Reader, req_id: int, result: Any, node: int) -> None:
         if r.outstanding != req_id or r.done:
             return
         r.outstanding = None
-        sim = self.sim
-        now = sim.loop.now
+        now = self._loop.now
         if not isinstance(result, ReadOk):
             reason = result.reason if isinstance(result, Refused) else type(result).__name__
             r.error = f"refused: {reason}"
             self._op(r.id, "fail", "read", None, r.node)
-            sim.recorder.record(now, r.actor, "client-fail",
-                                {"f": "read", "req_id": req_id, "reason": str(reason)})
-            sim.loop.after(self.workload.interval, self._read, r)
+            self._recorder.record(now, r.actor, "client-fail",
+                                  {"f": "read", "req_id": req_id, "reason": str(reason)})
+            self._loop.after(self.workload.interval, self._read, r)
             return
         fresh = [(int(s), str(v)) for s, v in result.entries if s >= r.from_seq]
         r.entries.extend(fresh)
         r.last_seq = result.last_seq
         self._op(r.id, "ok", "read", None, r.node)
-        sim.recorder.record(now, r.actor, "client-ok",
-                            {"f": "read", "req_id": req_id, "count": len(fresh),
-                             "last_seq": result.last_seq})
+        self._recorder.record(now, r.actor, "client-ok",
+                              {"f": "read", "req_id": req_id, "count": len(fresh),
+                               "last_seq": result.last_seq})
         top = fresh[-1][0] if fresh else 0
         if fresh and top < result.last_seq:
             r.from_seq = top + 1
@@ -238,8 +247,8 @@ class ClientDriver:
             return
         r.previous = drained
         r.error = ""
-        gap = max(self.workload.interval, sim.schedule.settle // 10)
-        sim.loop.after(gap, self._begin_drain, r)
+        gap = max(self.workload.interval, self.settle // 10)
+        self._loop.after(gap, self._begin_drain, r)
 
     def _finish(self, r: Reader, complete: bool) -> None:
         r.done = True
@@ -250,11 +259,11 @@ class ClientDriver:
             error = r.error or "no two successive drains agreed before settle ran out"
         self.final_reads[r.node] = FinalRead(node=r.node, entries=tuple(entries),
                                              complete=complete, error=error)
-        self.sim.recorder.record(self.sim.loop.now, r.actor, "final-read",
-                                 {"node": r.node, "count": len(entries),
-                                  "complete": complete, "error": error})
+        self._recorder.record(self._loop.now, r.actor, "final-read",
+                              {"node": r.node, "count": len(entries),
+                               "complete": complete, "error": error})
         if all(x.done for x in self.readers):
-            self.sim.loop.stop()
+            self._loop.stop()
 
     def finish_unsettled(self) -> None:
         for r in self.readers:
@@ -267,3 +276,7 @@ class ClientDriver:
             self._publish_reply(self.publishers[client], req_id, result, node)
         elif client - npub < len(self.readers):
             self._read_reply(self.readers[client - npub], req_id, result, node)
+
+
+def _not_started(client: int, node: int, request: ClientRequest) -> None:
+    raise AssertionError("ClientDriver.start() gives the clients their link")

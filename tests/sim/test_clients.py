@@ -17,7 +17,8 @@ from ackcheck.node import (
     Refused,
 )
 from ackcheck.schedule import NetworkSpec, Pause, Schedule, TimedFault, Workload
-from ackcheck.sim import simulate, split_values
+from ackcheck.sim import simulate
+from ackcheck.sim.workload import split_values
 
 FAST = NetworkSpec(min_delay=100, max_delay=300)
 

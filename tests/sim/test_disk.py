@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from ackcheck.node import ReadError
-from ackcheck.sim import SimDisk
+from ackcheck.sim.disk import SimDisk
 
 
 def test_write_without_fsync_is_lost_on_power_failure() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"hello", None, ("v1",))
     assert d.read("log/a") == b"hello"
     d.power_fail()
@@ -18,7 +18,7 @@ def test_write_without_fsync_is_lost_on_power_failure() -> None:
 
 
 def test_fsynced_bytes_survive_power_failure() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"hello", None, ("v1",))
     d.fsync("log/a")
     d.write("log/a", b" world", None, ("v2",))
@@ -29,7 +29,7 @@ def test_fsynced_bytes_survive_power_failure() -> None:
 
 
 def test_created_but_never_synced_file_exists_empty() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("vote/x", b"term=3", None, ())
     d.power_fail()
     assert d.names() == ["vote/x"]
@@ -37,7 +37,7 @@ def test_created_but_never_synced_file_exists_empty() -> None:
 
 
 def test_rename_and_delete_are_durable_at_once() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("snap/tmp", b"abc", None, ("a",))
     d.fsync("snap/tmp")
     d.write("snap/old", b"zzz", None, ("z",))
@@ -55,7 +55,7 @@ def test_rename_and_delete_are_durable_at_once() -> None:
 
 
 def test_rename_keeps_unsynced_data_volatile() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("snap/tmp", b"abc", None, ())
     d.rename("snap/tmp", "snap/final")
     d.power_fail()
@@ -63,7 +63,7 @@ def test_rename_keeps_unsynced_data_volatile() -> None:
 
 
 def test_truncate_is_a_data_change_durable_on_fsync() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"0123456789", None, ())
     d.fsync("log/a")
     d.truncate("log/a", 4)
@@ -77,7 +77,7 @@ def test_truncate_is_a_data_change_durable_on_fsync() -> None:
 
 
 def test_truncate_losses_name_recovery() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"aaa", None, ("a",))
     d.write("log/a", b"bbb", None, ("b",))
     d.fsync("log/a")
@@ -98,7 +98,7 @@ def test_truncate_losses_name_recovery() -> None:
 
 
 def test_torn_write_keeps_exactly_a_prefix_of_the_last_unsynced_write() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"base|", None, ("a",))
     d.fsync("log/a")
     d.write("log/b", b"other", None, ())
@@ -112,7 +112,7 @@ def test_torn_write_keeps_exactly_a_prefix_of_the_last_unsynced_write() -> None:
 
 
 def test_torn_write_without_unsynced_write_is_a_plain_power_failure() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"abc", None, ())
     d.fsync("log/a")
     note = d.power_fail(torn_keep=2)
@@ -122,14 +122,14 @@ def test_torn_write_without_unsynced_write_is_a_plain_power_failure() -> None:
 
 def test_crash_keeps_page_cache_so_disk_is_untouched() -> None:
     # A crash is a process event: the simulator does not call the disk at all.
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"abc", None, ("x",))
     assert d.read("log/a") == b"abc"
     assert d.residency() == ((), ("x",))
 
 
 def test_bit_flip_hits_durable_and_cached_bytes() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/b", b"\x00\x00\x00", None, ("b",))
     d.fsync("log/b")
     d.write("log/a", b"\x00", None, ())
@@ -144,7 +144,7 @@ def test_bit_flip_hits_durable_and_cached_bytes() -> None:
 
 
 def test_latent_sector_error_raises_until_rewritten() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"x" * 100, None, ())
     d.fsync("log/a")
     assert d.latent_error("log", 0, 110, 20) == "log/a bytes 10..30"
@@ -159,7 +159,7 @@ def test_latent_sector_error_raises_until_rewritten() -> None:
 
 
 def test_misdirected_write_lands_elsewhere_and_aimed_range_keeps_old_bytes() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"AAAAAAAAAA", None, ("a",))
     d.fsync("log/a")
     assert d.arm_misdirect("log", 0, 3) == "next write to log/a lands 4 bytes off"
@@ -173,13 +173,13 @@ def test_misdirected_write_lands_elsewhere_and_aimed_range_keeps_old_bytes() -> 
 
 
 def test_write_past_end_leaves_a_zero_hole() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"ab", 4, ())
     assert d.read("log/a") == b"\x00\x00\x00\x00ab"
 
 
 def test_residency_and_delete_loss() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"aa", None, ("a",))
     d.fsync("log/a")
     d.write("log/a", b"bb", None, ("b",))
@@ -190,7 +190,7 @@ def test_residency_and_delete_loss() -> None:
 
 
 def test_value_stored_twice_is_lost_only_with_last_copy() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"v", None, ("v",))
     d.fsync("log/a")
     d.write("snap/s", b"v", None, ("v",))
@@ -202,7 +202,7 @@ def test_value_stored_twice_is_lost_only_with_last_copy() -> None:
 
 
 def test_torn_overwrite_damages_the_durable_value_it_lands_on() -> None:
-    d = SimDisk(0)
+    d = SimDisk()
     d.write("log/a", b"old-value", None, ("old",))
     d.fsync("log/a")
     d.write("log/a", b"NEW-VALUE", 0, ("new",))

@@ -9,7 +9,9 @@ from nodes import Ping, Registry, script_factory
 
 from ackcheck.node import Boot, Receive, Send
 from ackcheck.schedule import Heal, NetworkSpec, Partition, Schedule, TimedFault, Workload
-from ackcheck.sim import RngStreams, SimNetwork, partition_graph, simulate
+from ackcheck.sim import partition_graph, simulate
+from ackcheck.sim.network import SimNetwork
+from ackcheck.sim.seeds import RngStreams
 
 NO_CLIENTS = Workload(clients=1, writes=0)
 

@@ -10,7 +10,9 @@ from nodes import HeartbeatConfig, LogConfig, heartbeat_factory, log_factory
 
 from ackcheck.canonical import canonical, encode_event
 from ackcheck.schedule import Crash, NetworkSpec, Restart, Schedule, TimedFault
-from ackcheck.sim import Recorder, derive_seed, simulate
+from ackcheck.sim import simulate
+from ackcheck.sim.recorder import Recorder
+from ackcheck.sim.seeds import derive_seed
 
 
 @attrs.frozen
