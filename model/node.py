@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
+from itertools import groupby
+from typing import Any, NamedTuple
 
 from ackcheck.model.config import RaftConfig
 from ackcheck.model.messages import (
@@ -30,7 +31,8 @@ from ackcheck.model.recovery import recover
 from ackcheck.model.storage import (
     VOTE_FILE,
     VOTE_TMP,
-    block_name,
+    Block,
+    Loc,
     encode_record,
     encode_snapshot,
     encode_vote,
@@ -65,6 +67,15 @@ ELECTION, HEARTBEAT, SYNC = "election", "heartbeat", "sync"
 FOLLOWER, CANDIDATE, LEADER = "follower", "candidate", "leader"
 
 
+class Held(NamedTuple):
+    """Publishes committed at ``log_index`` (stream sequence ``seq``) whose acks wait for the
+    leader's own copy to be synced (``leader_ack=quorum-and-local-fsync``)."""
+
+    log_index: int
+    seq: int
+    waiters: list[ClientRequest]
+
+
 class RaftNode:
     """One member of the stream's Raft group (see the module docstring)."""
 
@@ -96,8 +107,8 @@ class RaftNode:
         self.base_term = 0
         self.terms: list[int] = []
         self.values: list[str | None] = []
-        self.locs: list[tuple[int, int]] = []  # (block number, offset)
-        self.blocks: list[list[int]] = []  # [block number, last index, size]
+        self.locs: list[Loc] = []
+        self.blocks: list[Block] = []
         self.next_block = 1
         self.dirty: dict[str, None] = {}  # files written since their last fsync, in order
         self.durable = 0  # highest log index known to be fsynced
@@ -122,8 +133,8 @@ class RaftNode:
         self.lead_start = 0  # last index when this node became leader (its no-op)
         self.next_idx: dict[int, int] = {}
         self.match: dict[int, int] = {}
-        self.waiting: dict[int, list[tuple[int, int]]] = {}  # index -> (client, req_id)
-        self.held: list[tuple[int, int, int, int]] = []  # (index, client, req_id, seq)
+        self.waiting: dict[int, list[ClientRequest]] = {}  # log index -> its publishes
+        self.held: list[Held] = []
 
     # ------------------------------------------------------------------ interface
 
@@ -230,13 +241,13 @@ class RaftNode:
         self.stream = list(rec.snap_values)
         self.snap_seq = len(self.stream)
         self.seq_of = {v: i + 1 for i, v in enumerate(self.stream)}
-        for index, term, value, block, offset in rec.entries:
-            self.terms.append(term)
-            self.values.append(value)
-            self.locs.append((block, offset))
-            if value is not None:
-                self.index_of[value] = index
-        self.blocks = [list(b) for b in rec.blocks]
+        for e in rec.entries:
+            self.terms.append(e.term)
+            self.values.append(e.value)
+            self.locs.append(Loc(e.block, e.offset))
+            if e.value is not None:
+                self.index_of[e.value] = e.log_index
+        self.blocks = rec.blocks
         self.next_block = rec.next_block
         self.commit = self.applied = self.base
         self.repair_target = rec.repair_target
@@ -244,7 +255,7 @@ class RaftNode:
         self.vote_untrusted = rec.vote_untrusted
         # What a restarted process reads may still sit in the page cache only.
         for b in self.blocks:
-            self.dirty[block_name(b[0])] = None
+            self.dirty[b.name] = None
         self.durable = self.base
         if self._fsync_always and self.dirty:
             self._sync(out)
@@ -274,27 +285,27 @@ class RaftNode:
             index += 1
             rec = encode_record(index, term, value, checksums)
             blk = blocks[-1] if blocks else None
-            if blk is None or (blk[2] and blk[2] + len(rec) > block_size):
-                blk = [self.next_block, 0, 0]
+            if blk is None or (blk.size and blk.size + len(rec) > block_size):
+                blk = Block(self.next_block)
                 self.next_block += 1
                 blocks.append(blk)
-            name = block_name(blk[0])
-            offset = blk[2]
+            name = blk.name
+            offset = blk.size
             tags = (value,) if value is not None else ()
             out.append(Write(name, rec, offset, tags))
-            blk[1] = index
-            blk[2] = offset + len(rec)
+            blk.last = index
+            blk.size = offset + len(rec)
             self.dirty[name] = None
             self.terms.append(term)
             self.values.append(value)
-            self.locs.append((blk[0], offset))
+            self.locs.append(Loc(blk.number, offset))
             if value is not None:
                 self.index_of[value] = index
         if self._fsync_always or force_sync:
             self._sync(out)
 
-    def _drop_block(self, out: list[Output]) -> None:
-        name = block_name(self.blocks.pop()[0])
+    def _drop_block(self, out: list[Output], at: int = -1) -> None:
+        name = self.blocks.pop(at).name
         out.append(Delete(name))
         self.dirty.pop(name, None)
 
@@ -304,14 +315,15 @@ class RaftNode:
             self._unapply_from(index, out)
         k = index - self.base - 1
         block, offset = self.locs[k]
-        while self.blocks and self.blocks[-1][0] != block:
+        while self.blocks and self.blocks[-1].number != block:
             self._drop_block(out)
         if offset == 0:
             self._drop_block(out)
         else:
-            out.append(Truncate(block_name(block), offset))
-            self.blocks[-1][1] = index - 1
-            self.blocks[-1][2] = offset
+            blk = self.blocks[-1]
+            out.append(Truncate(blk.name, offset))
+            blk.last = index - 1
+            blk.size = offset
         for v in self.values[k:]:
             if v is not None and self.index_of.get(v, 0) >= index:
                 del self.index_of[v]
@@ -348,10 +360,8 @@ class RaftNode:
         """Drop log entries up to ``index`` (now in the snapshot) and whole blocks."""
         k = index - self.base
         del self.terms[:k], self.values[:k], self.locs[:k]
-        while self.blocks and self.blocks[0][1] <= index:
-            name = block_name(self.blocks.pop(0)[0])
-            out.append(Delete(name))
-            self.dirty.pop(name, None)
+        while self.blocks and self.blocks[0].last <= index:
+            self._drop_block(out, 0)
 
     def _maybe_snapshot(self, out: list[Output]) -> None:
         interval = self.cfg.snapshot_interval
@@ -398,21 +408,22 @@ class RaftNode:
             self.caught_up = True  # its log up to election is committed: reads are complete
         self._maybe_snapshot(out)
 
-    def _ack(self, index: int, seq: int, waiters: list[tuple[int, int]],
+    def _ack(self, index: int, seq: int, waiters: list[ClientRequest],
              out: list[Output]) -> None:
         if self._leader_sync and self.durable < index:
-            self.held.extend((index, c, r, seq) for c, r in waiters)
+            self.held.append(Held(index, seq, waiters))
             return
-        for client, req_id in waiters:
-            out.append(ClientReply(client, req_id, PublishOk(seq)))
+        for req in waiters:
+            out.append(ClientReply(req.client, req.req_id, PublishOk(seq)))
 
     def _release_held(self, out: list[Output]) -> None:
         keep = []
-        for index, client, req_id, seq in self.held:
-            if index <= self.durable:
-                out.append(ClientReply(client, req_id, PublishOk(seq)))
+        for held in self.held:
+            if held.log_index <= self.durable:
+                for req in held.waiters:
+                    out.append(ClientReply(req.client, req.req_id, PublishOk(held.seq)))
             else:
-                keep.append((index, client, req_id, seq))
+                keep.append(held)
         self.held = keep
 
     def _advance_commit(self, out: list[Output]) -> None:
@@ -505,15 +516,14 @@ class RaftNode:
             self._become_leader(out)
 
     def _log_runs(self) -> tuple[tuple[int, int, int], ...]:
-        runs: list[list[int]] = []
-        index = self.base
-        for t in self.terms:
-            index += 1
-            if runs and runs[-1][0] == t:
-                runs[-1][2] = index
-            else:
-                runs.append([t, index, index])
-        return tuple((t, a, b) for t, a, b in runs)
+        """The log as (term, first index, last index) runs of equal terms."""
+        runs = []
+        last = self.base
+        for term, run in groupby(self.terms):
+            first = last + 1
+            last += sum(1 for _ in run)
+            runs.append((term, first, last))
+        return tuple(runs)
 
     def _become_leader(self, out: list[Output]) -> None:
         self.role = LEADER
@@ -720,10 +730,10 @@ class RaftNode:
             return out
         index = self.index_of.get(value)
         if index is not None:  # a retry of a pending value: wait for the first copy
-            self.waiting.setdefault(index, []).append((req.client, req.req_id))
+            self.waiting.setdefault(index, []).append(req)
             return out
         self._append([(self.term, value)], out, self._leader_sync)
-        self.waiting[self.last_index] = [(req.client, req.req_id)]
+        self.waiting[self.last_index] = [req]
         for p in self.peers:
             self._send_append(p, out)
         self._advance_commit(out)

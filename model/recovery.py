@@ -10,7 +10,7 @@ there and every later sequence is lost; a bad snapshot is deleted and the log re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -18,6 +18,7 @@ from ackcheck.model.config import RaftConfig
 from ackcheck.model.storage import (
     VOTE_FILE,
     BadRecord,
+    Block,
     block_name,
     block_number,
     decode_record,
@@ -27,6 +28,16 @@ from ackcheck.model.storage import (
     snapshot_key,
 )
 from ackcheck.node import Delete, DiskView, Observe, Output, ReadError, Truncate
+
+
+class RecoveredEntry(NamedTuple):
+    """A log entry after the snapshot that survived, and where its record lies."""
+
+    log_index: int
+    term: int
+    value: str | None
+    block: int
+    offset: int
 
 
 @attrs.define
@@ -39,10 +50,8 @@ class Recovered:
     snap_index: int = 0
     snap_values: tuple[str, ...] = ()
     snap_file: str | None = None
-    # (index, term, value, block number, offset) of each log entry after the snapshot
-    entries: list[tuple[int, int, str | None, int, int]] = attrs.Factory(list)
-    # (block number, last index it holds or 0, size in bytes) of each kept block
-    blocks: list[tuple[int, int, int]] = attrs.Factory(list)
+    entries: list[RecoveredEntry] = attrs.Factory(list)  # in log order
+    blocks: list[Block] = attrs.Factory(list)  # the kept block files, in order
     next_block: int = 1
     outputs: list[Output] = attrs.Factory(list)
     halted: str | None = None
@@ -81,7 +90,7 @@ def recover(disk: DiskView, config: RaftConfig) -> Recovered:
         return rec
     if outcome == "ok":
         _recover_log(disk, blocks, config, rec)
-    last_term = rec.entries[-1][1] if rec.entries else rec.snap_term
+    last_term = rec.entries[-1].term if rec.entries else rec.snap_term
     if last_term > rec.term:  # the term file was lost or never written: never go back
         rec.term, rec.vote = last_term, None
     return rec
@@ -178,7 +187,7 @@ def _recover_log(disk: DiskView, blocks: list[int], config: RaftConfig, rec: Rec
                 r = decode_record(data, pos, config.checksums)
             except BadRecord as bad:
                 torn = bad.torn and pos_in_list == len(blocks) - 1
-                rec.blocks.append((b, last, pos))
+                rec.blocks.append(Block(b, last, pos))
                 _bad_record(disk, blocks, pos_in_list, bad.offset, bad.reason, torn, expected,
                             config, rec)
                 return
@@ -187,19 +196,19 @@ def _recover_log(disk: DiskView, blocks: list[int], config: RaftConfig, rec: Rec
                 last = r.index
                 continue
             if r.index != expected or r.term < prev_term:
-                rec.blocks.append((b, last, pos))
+                rec.blocks.append(Block(b, last, pos))
                 _bad_record(disk, blocks, pos_in_list, pos,
                             f"record index {r.index} term {r.term} out of order "
                             f"(expected index {expected}, term >= {prev_term})",
                             False, expected, config, rec)
                 return
-            rec.entries.append((r.index, r.term, r.value, b, pos))
+            rec.entries.append(RecoveredEntry(r.index, r.term, r.value, b, pos))
             expected, prev_term, last = expected + 1, r.term, r.index
             pos += r.size
         if pos == 0:
             rec.outputs.append(Delete(name))  # an empty block: NATS removes those too
         else:
-            rec.blocks.append((b, last, pos))
+            rec.blocks.append(Block(b, last, pos))
 
 
 def _bad_record(
@@ -227,10 +236,11 @@ def _bad_record(
     except ReadError:
         data = b""
     dropped = scan_values(data, offset) + _scan_blocks(disk, blocks[at + 1 :], 0)
-    if rec.blocks and rec.blocks[-1][0] == blocks[at] and offset > 0:
+    kept = bool(rec.blocks) and rec.blocks[-1].number == blocks[at]
+    if kept and offset > 0:
         rec.outputs.append(Truncate(name, offset))
     else:
-        if rec.blocks and rec.blocks[-1][0] == blocks[at]:
+        if kept:
             rec.blocks.pop()
         rec.outputs.append(Delete(name))
     rec.outputs.extend(Delete(block_name(b)) for b in blocks[at + 1 :])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -50,6 +51,30 @@ def block_number(name: str) -> int | None:
         return None
     digits = name[len(LOG_DIR) : -4]
     return int(digits) if digits.isdigit() else None
+
+
+class Block:
+    """A log block file as its node tracks it: ``number`` names the file (``name``, see
+    :func:`block_name`), ``last`` is the highest log index it holds (0: none yet) and
+    ``size`` its length in bytes, where the next record goes."""
+
+    __slots__ = ("last", "name", "number", "size")
+
+    def __init__(self, number: int, last: int = 0, size: int = 0) -> None:
+        self.number = number
+        self.name = block_name(number)
+        self.last = last
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"Block({self.number}, last={self.last}, size={self.size})"
+
+
+class Loc(NamedTuple):
+    """Where a log entry's record lies: block file number and byte offset in it."""
+
+    block: int
+    offset: int
 
 
 def snapshot_name(term: int, index: int) -> str:

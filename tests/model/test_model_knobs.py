@@ -9,6 +9,7 @@ from model_fakes import Bench, DictDisk, positions
 
 from ackcheck.model import PRESETS, RaftConfig, make_node
 from ackcheck.model.messages import AppendEntries, AppendReply, RequestVote, VoteReply
+from ackcheck.model.storage import Loc
 from ackcheck.node import Boot, ClientReply, Fsync, Receive, Rename, Send, SetTimer, Write
 
 RAFT = PRESETS["raft"].config
@@ -161,7 +162,7 @@ def test_empty_votes_ignore_needs_non_empty_majority_or_every_peer():
         b.boot_all()
         b.node(0).terms.append(1)  # give the candidate a non-empty log
         b.node(0).values.append(None)
-        b.node(0).locs.append((1, 0))
+        b.node(0).locs.append(Loc(1, 0))
         b.fire(0, "election")
         # Two empty voters grant; the other two stay silent.
         b.deliver_all(keep=lambda s, d, m: not (d in (3, 4) or s in (3, 4)))
