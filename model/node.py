@@ -14,9 +14,11 @@ for (or is answered with) the first copy, as NATS' ``Nats-Msg-Id`` de-duplicatio
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any, NamedTuple
+
+import attrs
 
 from ackcheck.model.config import RaftConfig
 from ackcheck.model.messages import (
@@ -64,7 +66,6 @@ from ackcheck.node import (
 
 MAX_BATCH = 64  # entries per AppendEntries: bounds one message during catch-up
 ELECTION, HEARTBEAT, SYNC = "election", "heartbeat", "sync"
-FOLLOWER, CANDIDATE, LEADER = "follower", "candidate", "leader"
 
 
 class Held(NamedTuple):
@@ -121,12 +122,9 @@ class RaftNode:
         self.commit = 0
         self.applied = 0
         # volatile
-        self.role = FOLLOWER
+        self._role = _UNBOOTED  # what each input does now: see _Role
         self.leader: int | None = None
-        self.booted = False
         self.caught_up = False  # serves reads: has applied what the current leader committed
-        self.halted = False
-        self.repair_target = 0
         self.repairing = False
         self.vote_untrusted = False
         self.votes: dict[int, bool] = {}  # granted voter -> its log was empty
@@ -139,25 +137,51 @@ class RaftNode:
     # ------------------------------------------------------------------ interface
 
     def step(self, event: Any) -> Sequence[Output]:
+        """Handle one input with the current role's handlers.
+
+        A message's term is compared here and nowhere else, before any role sees it, as
+        in etcd-io/raft's ``Step`` (raft.go): a later term is adopted first (the node
+        steps down and persists the term, forgetting its vote), then the message goes to
+        the handler of the role the node is in; a message from an earlier term gets the
+        one stale-term answer of its type (:data:`_STALE`) and reaches no role."""
         kind = type(event)
-        if self.halted:
-            if kind is ClientRequest:
-                return [ClientReply(event.client, event.req_id, Refused("halted", None))]
-            return []
         if kind is Receive:
-            handler = _HANDLERS.get(type(event.msg))
-            if handler is None or not self.booted:
+            msg = event.msg
+            handler = self._role.messages.get(type(msg))
+            if handler is None:  # not booted, halted, or not a message of this protocol
                 return []
-            return handler(self, event.src, event.msg)
+            out: list[Output] = []
+            term = msg.term
+            if term != self.term:
+                if term < self.term:
+                    _STALE[type(msg)](self, event.src, msg, out)
+                    return out
+                self._adopt_term(term, out)
+                handler = self._role.messages[type(msg)]
+            handler(self, event.src, msg, out)
+            return out
         if kind is Timeout:
-            if not self.booted:
+            on_timeout = self._role.timeouts.get(event.name)
+            if on_timeout is None:
                 return []
-            return self._on_timeout(event.name)
+            out = []
+            on_timeout(self, out)
+            return out
         if kind is ClientRequest:
-            return self._on_client(event)
+            return self._role.client(self, event)
         if kind is Boot:
-            return self._on_boot(event)
+            return self._role.boot(self, event)
         return []
+
+    @property
+    def role(self) -> str:
+        """``follower``, ``candidate``, ``leader`` or ``halted``, as reported."""
+        return self._role.name
+
+    @property
+    def halted(self) -> bool:
+        """Stopped itself at recovery (fail-stop): it answers nothing but refusals."""
+        return self._role is _HALTED
 
     def state(self) -> NodeState:
         base = self.base
@@ -167,7 +191,7 @@ class RaftNode:
         )
         return NodeState(
             term=self.term,
-            role="halted" if self.halted else self.role,
+            role=self._role.name,
             commit_index=self.commit,
             log=log,
             snapshot_index=self.base,
@@ -207,34 +231,93 @@ class RaftNode:
             out.append(Fsync(VOTE_TMP))
         out.append(Rename(VOTE_TMP, VOTE_FILE))
 
-    def _bump_term(self, term: int, out: list[Output]) -> None:
-        """Adopt a higher term seen in a message: step down, forget the vote."""
-        if term <= self.term:
-            return
+    # ------------------------------------------------------------------ roles
+    # Each transition swaps the role table (_Role) and does what the new role starts with:
+    # follower <- any role on a later term or a leader of our term; candidate <- follower
+    # or candidate on an election timeout; leader <- candidate on a majority of votes.
+
+    def _adopt_term(self, term: int, out: list[Output]) -> None:
+        """A message from a later term: take the term, forget the vote, step down (a
+        follower keeps its election timer), and persist term and vote."""
         self.term = term
         self.vote = None
         self.caught_up = False
-        if self.role != FOLLOWER:
-            self._become_follower(out)
+        self._role.step_down(self, out)
         self._persist_vote(out)
 
     def _become_follower(self, out: list[Output]) -> None:
-        if self.role == LEADER:
-            out.append(CancelTimer(HEARTBEAT))
-            self.waiting.clear()
-            self.held.clear()
-        self.role = FOLLOWER
+        self._role.leave(self, out)
+        self._role = _FOLLOWER
         out.append(self._election_timer())
+
+    def _become_candidate(self, out: list[Output]) -> None:
+        """A new term with our own vote, persisted before any RequestVote is sent."""
+        self.term += 1
+        self.vote = self.id
+        self.caught_up = False
+        self._role = _CANDIDATE
+        self.leader = None
+        self.votes = {}
+        self._persist_vote(out)
+        msg = RequestVote(self.term, self.id, self.last_index, self.last_term())
+        for p in self.voters:
+            out.append(Send(p, msg))
+        self._check_won(out)
+
+    def _become_leader(self, out: list[Output]) -> None:
+        """Announce the leadership (the ``leader`` observation), append the term's no-op
+        and send every peer what it may lack."""
+        self._role = _LEADER
+        self.leader = self.id
+        out.append(
+            Observe("leader", {"term": self.term, "log": self._log_runs(),
+                               "snapshot": self.base})
+        )
+        out.append(CancelTimer(ELECTION))
+        nxt = self.last_index + 1
+        self.next_idx = {p: nxt for p in self.peers}
+        self.match = {p: 0 for p in self.peers}
+        if not self._unsafe_commit:
+            # A no-op of the new term lets the safe rule commit what earlier terms left.
+            # The unsafe rule is the paper's Fig. 8 setting, which has no such no-op.
+            self._append([(self.term, None)], out, self._leader_sync)
+        if self._leader_sync and self.durable < self.last_index:
+            self._sync(out)  # it counts itself only for what it has synced
+        self.lead_start = self.last_index
+        self.caught_up = self.commit >= self.lead_start
+        for p in self.peers:
+            self._send_append(p, out)
+        out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
+        self._advance_commit(out)
+
+    def _leave_leadership(self, out: list[Output]) -> None:
+        """Stop heartbeats; publishes still waiting for a commit are not answered."""
+        out.append(CancelTimer(HEARTBEAT))
+        self.waiting.clear()
+        self.held.clear()
+
+    def _stay(self, out: list[Output]) -> None:
+        """A transition hook that does nothing."""
+
+    def _log_runs(self) -> tuple[tuple[int, int, int], ...]:
+        """The log as (term, first index, last index) runs of equal terms."""
+        runs = []
+        last = self.base
+        for term, run in groupby(self.terms):
+            first = last + 1
+            last += sum(1 for _ in run)
+            runs.append((term, first, last))
+        return tuple(runs)
 
     # ------------------------------------------------------------------ boot
 
     def _on_boot(self, event: Boot) -> list[Output]:
         rec = recover(event.disk, self.cfg)
         out: list[Output] = list(rec.outputs)
-        self.booted = True
         if rec.halted:
-            self.halted = True
+            self._role = _HALTED
             return out
+        self._role = _FOLLOWER
         self.term, self.vote = rec.term, rec.vote
         self.base, self.base_term = rec.snap_index, rec.snap_term
         self.snap_file = rec.snap_file
@@ -250,7 +333,6 @@ class RaftNode:
         self.blocks = rec.blocks
         self.next_block = rec.next_block
         self.commit = self.applied = self.base
-        self.repair_target = rec.repair_target
         self.repairing = rec.repair_target > 0
         self.vote_untrusted = rec.vote_untrusted
         # What a restarted process reads may still sit in the page cache only.
@@ -385,7 +467,7 @@ class RaftNode:
                                    "value": values[i - base - 1]})
             )
         self.commit = index
-        is_leader = self.role == LEADER
+        waiting = self.waiting  # publishes waiting for their commit: a leader's only
         for i in range(self.applied + 1, index + 1):
             value = values[i - base - 1]
             if value is None:
@@ -399,13 +481,11 @@ class RaftNode:
                 Observe("apply", {"index": i, "term": terms[i - base - 1], "value": value,
                                   "seq": seq})
             )
-            if is_leader:
-                waiters = self.waiting.pop(i, None)
+            if waiting:
+                waiters = waiting.pop(i, None)
                 if waiters:
                     self._ack(i, seq, waiters, out)
         self.applied = index
-        if is_leader and index >= self.lead_start:
-            self.caught_up = True  # its log up to election is committed: reads are complete
         self._maybe_snapshot(out)
 
     def _ack(self, index: int, seq: int, waiters: list[ClientRequest],
@@ -437,72 +517,63 @@ class RaftNode:
             return
         if self._unsafe_commit or self.term_at(n) == self.term:
             self._commit_to(n, out)
+            if self.commit >= self.lead_start:
+                self.caught_up = True  # its log up to election is committed: reads complete
 
     # ------------------------------------------------------------------ timers
 
-    def _on_timeout(self, name: str) -> list[Output]:
-        out: list[Output] = []
-        if name == HEARTBEAT:
-            if self.role == LEADER:
-                for p in self.peers:
-                    self._send_append(p, out)
-                out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
-        elif name == ELECTION:
-            if self.role != LEADER:
-                self._campaign(out)
-        elif name == SYNC:
-            self._sync(out)
-            if self.role == LEADER:
-                self._advance_commit(out)
-            if self._sync_interval:
-                out.append(SetTimer(SYNC, self._sync_interval))
-        return out
+    def _on_heartbeat(self, out: list[Output]) -> None:
+        for p in self.peers:
+            self._send_append(p, out)
+        out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
 
-    # ------------------------------------------------------------------ elections
-
-    def _campaign(self, out: list[Output]) -> None:
+    def _on_election_timeout(self, out: list[Output]) -> None:
         out.append(self._election_timer())
         if self.repairing or self.vote_untrusted or not self.voter:
             return  # PAR: a node that lost part of its log must not lead; nor a learner
-        self.term += 1
-        self.vote = self.id
-        self.caught_up = False
-        self.role = CANDIDATE
-        self.leader = None
-        self.votes = {}
-        self._persist_vote(out)
-        msg = RequestVote(self.term, self.id, self.last_index, self.last_term())
-        for p in self.voters:
-            out.append(Send(p, msg))
-        self._check_won(out)
+        self._become_candidate(out)
 
-    def _on_request_vote(self, src: int, msg: RequestVote) -> list[Output]:
-        out: list[Output] = []
-        self._bump_term(msg.term, out)
-        my_last_term = self.last_term()
-        grant = (
-            msg.term == self.term
-            and self.role == FOLLOWER
-            and self.voter
+    def _on_sync(self, out: list[Output]) -> None:
+        self._sync(out)
+        self._rearm_sync(out)
+
+    def _on_leader_sync(self, out: list[Output]) -> None:
+        self._sync(out)
+        self._advance_commit(out)  # its own copy may now count toward a commit
+        self._rearm_sync(out)
+
+    def _rearm_sync(self, out: list[Output]) -> None:
+        if self._sync_interval:
+            out.append(SetTimer(SYNC, self._sync_interval))
+
+    # ------------------------------------------------------------------ elections
+
+    def _on_request_vote(self, src: int, msg: RequestVote, out: list[Output]) -> None:
+        """A follower's answer to a candidate of its term."""
+        if (
+            self.voter
             and self.vote in (None, msg.candidate)
             and not self.repairing
             and not self.vote_untrusted
-            and (msg.last_term, msg.last_index) >= (my_last_term, self.last_index)
-        )
-        if grant:
+            and (msg.last_term, msg.last_index) >= (self.last_term(), self.last_index)
+        ):
             self.vote = msg.candidate
             self._persist_vote(out)  # persisted (and synced, per knob) before the reply
             out.append(self._election_timer())
-        out.append(Send(src, VoteReply(self.term, grant, self.last_index == 0)))
-        return out
+            out.append(Send(src, VoteReply(self.term, True, self.last_index == 0)))
+        else:
+            self._refuse_vote(src, msg, out)
 
-    def _on_vote_reply(self, src: int, msg: VoteReply) -> list[Output]:
-        out: list[Output] = []
-        self._bump_term(msg.term, out)
-        if self.role == CANDIDATE and msg.term == self.term and msg.granted:
+    def _refuse_vote(self, src: int, msg: RequestVote, out: list[Output]) -> None:
+        out.append(Send(src, VoteReply(self.term, False, self.last_index == 0)))
+
+    def _on_vote_reply(self, src: int, msg: VoteReply, out: list[Output]) -> None:
+        if msg.granted:
             self.votes[src] = msg.empty
             self._check_won(out)
-        return out
+
+    def _ignore(self, src: int, msg: Any, out: list[Output]) -> None:
+        """A message this role has no use for (a reply to a request it no longer has)."""
 
     def _check_won(self, out: list[Output]) -> None:
         votes = self.votes
@@ -514,42 +585,6 @@ class RaftNode:
             won = 1 + len(votes) >= self.quorum
         if won:
             self._become_leader(out)
-
-    def _log_runs(self) -> tuple[tuple[int, int, int], ...]:
-        """The log as (term, first index, last index) runs of equal terms."""
-        runs = []
-        last = self.base
-        for term, run in groupby(self.terms):
-            first = last + 1
-            last += sum(1 for _ in run)
-            runs.append((term, first, last))
-        return tuple(runs)
-
-    def _become_leader(self, out: list[Output]) -> None:
-        self.role = LEADER
-        self.leader = self.id
-        out.append(
-            Observe("leader", {"term": self.term, "log": self._log_runs(),
-                               "snapshot": self.base})
-        )
-        out.append(CancelTimer(ELECTION))
-        nxt = self.last_index + 1
-        self.next_idx = {p: nxt for p in self.peers}
-        self.match = {p: 0 for p in self.peers}
-        self.waiting = {}
-        self.held = []
-        if not self._unsafe_commit:
-            # A no-op of the new term lets the safe rule commit what earlier terms left.
-            # The unsafe rule is the paper's Fig. 8 setting, which has no such no-op.
-            self._append([(self.term, None)], out, self._leader_sync)
-        if self._leader_sync and self.durable < self.last_index:
-            self._sync(out)  # it counts itself only for what it has synced
-        self.lead_start = self.last_index
-        self.caught_up = self.commit >= self.lead_start
-        for p in self.peers:
-            self._send_append(p, out)
-        out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
-        self._advance_commit(out)
 
     # ------------------------------------------------------------------ replication
 
@@ -574,12 +609,9 @@ class RaftNode:
                                             self.commit)))
         self.next_idx[peer] = ni + len(entries)
 
-    def _accept_leader(self, term: int, leader: int, out: list[Output]) -> None:
-        self._bump_term(term, out)
-        if self.role != FOLLOWER:
-            self._become_follower(out)
-        else:
-            out.append(self._election_timer())
+    def _follow(self, leader: int, out: list[Output]) -> None:
+        """``leader`` leads our term (etcd-io/raft's ``becomeFollower(term, m.From)``)."""
+        self._become_follower(out)
         self.leader = leader
         if self.vote_untrusted:
             # The lost vote file might have promised this term to someone else; siding
@@ -588,16 +620,16 @@ class RaftNode:
             self._persist_vote(out)
             self.vote_untrusted = False
 
-    def _on_append(self, src: int, msg: AppendEntries) -> list[Output]:
-        out: list[Output] = []
-        if msg.term < self.term:
-            out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
-            return out
-        self._accept_leader(msg.term, msg.leader, out)
+    def _refuse_append(self, src: int, msg: AppendEntries | InstallSnapshot,
+                       out: list[Output]) -> None:
+        out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
+
+    def _on_append(self, src: int, msg: AppendEntries, out: list[Output]) -> None:
+        self._follow(msg.leader, out)
         prev, entries = msg.prev_index, msg.entries
         if prev > self.last_index:
-            out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
-            return out
+            self._refuse_append(src, msg, out)
+            return
         if prev < self.base:  # the part up to our snapshot is committed: it matches
             entries = entries[self.base - prev :]
             prev = self.base
@@ -607,7 +639,7 @@ class RaftNode:
             while hint > max(self.base, self.commit) and self.term_at(hint) == bad:
                 hint -= 1
             out.append(Send(src, AppendReply(self.term, False, 0, hint)))
-            return out
+            return
         # Skip what we already hold; cut at the first conflict; append the rest.
         index, k = prev + 1, 0
         last = self.last_index
@@ -632,7 +664,6 @@ class RaftNode:
             out.append(Send(src, AppendReply(self.term, True, match, 0)))
         # else: a heartbeat at a tip the leader has already committed: an ack would tell
         # it nothing it needs (match only feeds the commit), so save the round trip.
-        return out
 
     def _check_repaired(self, leader_term: int, leader_commit: int) -> None:
         """PAR: the damaged suffix is re-fetched once we hold everything the leader has
@@ -644,14 +675,9 @@ class RaftNode:
             and self.term_at(leader_commit) == leader_term
         ):
             self.repairing = False
-            self.repair_target = 0
 
-    def _on_install_snapshot(self, src: int, msg: InstallSnapshot) -> list[Output]:
-        out: list[Output] = []
-        if msg.term < self.term:
-            out.append(Send(src, AppendReply(self.term, False, 0, self.last_index)))
-            return out
-        self._accept_leader(msg.term, msg.leader, out)
+    def _on_install_snapshot(self, src: int, msg: InstallSnapshot, out: list[Output]) -> None:
+        self._follow(msg.leader, out)
         index = msg.index
         if index > self.commit:
             keep_suffix = self.term_at(index) == msg.snap_term
@@ -675,13 +701,10 @@ class RaftNode:
         if self.repairing:
             self._check_repaired(msg.term, index)
         out.append(Send(src, AppendReply(self.term, True, index, 0)))
-        return out
 
-    def _on_append_reply(self, src: int, msg: AppendReply) -> list[Output]:
-        out: list[Output] = []
-        self._bump_term(msg.term, out)
-        if self.role != LEADER or msg.term != self.term or src not in self.match:
-            return out
+    def _on_append_reply(self, src: int, msg: AppendReply, out: list[Output]) -> None:
+        if src not in self.match:
+            return
         if msg.success:
             # A follower whose snapshot reaches past this leader's log (possible only
             # after acked data was lost) cannot match beyond what the leader holds.
@@ -691,38 +714,46 @@ class RaftNode:
                 self._advance_commit(out)
             if self.next_idx[src] <= matched:
                 self.next_idx[src] = matched + 1
-            if self.next_idx[src] <= self.last_index and self.role == LEADER:
+            if self.next_idx[src] <= self.last_index:
                 self._send_append(src, out)
         else:
             if msg.hint < self.match[src]:
                 self.match[src] = msg.hint  # the follower lost entries it had acked
             self.next_idx[src] = max(self.match[src] + 1, min(msg.hint + 1, self.last_index + 1))
             self._send_append(src, out)
-        return out
 
     # ------------------------------------------------------------------ clients
 
     def _on_client(self, req: ClientRequest) -> list[Output]:
         op = req.op
-        if not self.booted:
-            return [ClientReply(req.client, req.req_id, Refused("not ready", None))]
         if isinstance(op, Publish):
-            return self._on_publish(req, op.value)
+            return self._role.publish(self, req, op.value)
         if not isinstance(op, Read):
-            return [ClientReply(req.client, req.req_id, Refused("unknown operation", None))]
+            return _refuse(req, "unknown operation")
         if not self.caught_up:
             # Until it has applied what the current leader committed, this node's stream
             # may lack acked values; refusing lets the reader retry rather than conclude.
-            return [ClientReply(req.client, req.req_id, Refused("catching up", self.leader))]
+            return _refuse(req, "catching up", self.leader)
         stream = self.stream
         start = max(op.from_seq, 1)
         stop = min(len(stream), start + max(op.limit, 1) - 1)
         entries = tuple((s, stream[s - 1]) for s in range(start, stop + 1))
         return [ClientReply(req.client, req.req_id, ReadOk(entries, len(stream)))]
 
-    def _on_publish(self, req: ClientRequest, value: str) -> list[Output]:
-        if self.role != LEADER:
-            return [ClientReply(req.client, req.req_id, Refused("not leader", self.leader))]
+    def _refuse_publish(self, req: ClientRequest, value: str) -> list[Output]:
+        return _refuse(req, "not leader", self.leader)
+
+    def _refuse_unbooted(self, req: ClientRequest) -> list[Output]:
+        return _refuse(req, "not ready")
+
+    def _refuse_halted(self, req: ClientRequest) -> list[Output]:
+        return _refuse(req, "halted")
+
+    def _ignore_boot(self, event: Boot) -> list[Output]:
+        """A node boots once: a restart is a new node (see :class:`ackcheck.node.Node`)."""
+        return []
+
+    def _publish(self, req: ClientRequest, value: str) -> list[Output]:
         out: list[Output] = []
         seq = self.seq_of.get(value)
         if seq is not None:  # a retry of an applied value: answer with its sequence
@@ -740,10 +771,87 @@ class RaftNode:
         return out
 
 
-_HANDLERS: dict[type, Any] = {
-    AppendEntries: RaftNode._on_append,
-    AppendReply: RaftNode._on_append_reply,
-    RequestVote: RaftNode._on_request_vote,
-    VoteReply: RaftNode._on_vote_reply,
-    InstallSnapshot: RaftNode._on_install_snapshot,
+def _refuse(req: ClientRequest, reason: str, leader: int | None = None) -> list[Output]:
+    return [ClientReply(req.client, req.req_id, Refused(reason, leader))]
+
+
+MessageHandler = Callable[[RaftNode, int, Any, list[Output]], None]
+Hook = Callable[[RaftNode, list[Output]], None]
+
+
+@attrs.frozen(eq=False)
+class _Role:
+    """What a node does with each input in one role. The ``_become_*`` methods swap the
+    whole table on each transition, as etcd-io/raft's ``becomeFollower``,
+    ``becomeCandidate`` and ``becomeLeader`` set ``r.step`` and ``r.tick`` (raft.go), so
+    no handler asks which role it is in. Every message type has an entry in the roles
+    that take messages: a message a role ignores must still have its term compared."""
+
+    name: str  # as reported in NodeState
+    messages: dict[type, MessageHandler]  # run once the message's term equals ours
+    timeouts: dict[str, Hook]
+    client: Callable[[RaftNode, ClientRequest], list[Output]]
+    publish: Callable[[RaftNode, ClientRequest, str], list[Output]]
+    boot: Callable[[RaftNode, Boot], list[Output]]
+    step_down: Hook  # on a later term
+    leave: Hook  # on becoming a follower
+
+
+_FOLLOWER = _Role(
+    name="follower",
+    messages={
+        AppendEntries: RaftNode._on_append,
+        InstallSnapshot: RaftNode._on_install_snapshot,
+        RequestVote: RaftNode._on_request_vote,
+        VoteReply: RaftNode._ignore,
+        AppendReply: RaftNode._ignore,
+    },
+    timeouts={ELECTION: RaftNode._on_election_timeout, SYNC: RaftNode._on_sync},
+    client=RaftNode._on_client,
+    publish=RaftNode._refuse_publish,
+    boot=RaftNode._ignore_boot,
+    step_down=RaftNode._stay,
+    leave=RaftNode._stay,
+)
+_CANDIDATE = attrs.evolve(
+    _FOLLOWER,
+    name="candidate",
+    messages={
+        **_FOLLOWER.messages,
+        RequestVote: RaftNode._refuse_vote,  # it voted for itself
+        VoteReply: RaftNode._on_vote_reply,
+    },
+    step_down=RaftNode._become_follower,
+)
+_LEADER = attrs.evolve(
+    _FOLLOWER,
+    name="leader",
+    messages={
+        **_FOLLOWER.messages,
+        RequestVote: RaftNode._refuse_vote,
+        AppendReply: RaftNode._on_append_reply,
+    },
+    timeouts={HEARTBEAT: RaftNode._on_heartbeat, SYNC: RaftNode._on_leader_sync},
+    publish=RaftNode._publish,
+    step_down=RaftNode._become_follower,
+    leave=RaftNode._leave_leadership,
+)
+# Before its Boot a node answers nothing (and reports itself a follower with an empty
+# log); after a fail-stop recovery it answers nothing but refusals.
+_UNBOOTED = attrs.evolve(
+    _FOLLOWER, messages={}, timeouts={}, client=RaftNode._refuse_unbooted,
+    boot=RaftNode._on_boot,
+)
+_HALTED = attrs.evolve(
+    _UNBOOTED, name="halted", client=RaftNode._refuse_halted, boot=RaftNode._ignore_boot
+)
+
+# The one answer to a message from an earlier term, whatever the role: a request is
+# refused with our term, which makes its sender step down; a late reply is dropped.
+_STALE: dict[type, MessageHandler] = {
+    AppendEntries: RaftNode._refuse_append,
+    InstallSnapshot: RaftNode._refuse_append,
+    RequestVote: RaftNode._refuse_vote,
+    VoteReply: RaftNode._ignore,
+    AppendReply: RaftNode._ignore,
 }

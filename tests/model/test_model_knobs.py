@@ -250,8 +250,9 @@ def test_election_timeouts_come_from_the_rng_within_bounds():
 
 def test_client_reply_type_for_halted_node():
     b = Bench(RAFT, n=3)
+    b.disks[1].cache["vote/tav"] = bytearray(20)  # a term-and-vote file failing its crc
     b.boot_all()
-    b.node(1).halted = True
+    assert b.node(1).halted  # fail-stop
     out = b.publish(1, "x")
     assert isinstance(out[0], ClientReply) and out[0].result.reason == "halted"
 

@@ -6,16 +6,26 @@ import attrs
 from model_fakes import Bench
 
 from ackcheck.model import PRESETS, RaftConfig
-from ackcheck.model.messages import AppendEntries, RequestVote, VoteReply
+from ackcheck.model.messages import (
+    AppendEntries,
+    AppendReply,
+    InstallSnapshot,
+    RequestVote,
+    VoteReply,
+)
 from ackcheck.node import (
+    CancelTimer,
     ClientReply,
     ClientRequest,
+    Fsync,
     PublishOk,
     Read,
     ReadOk,
     Receive,
     Refused,
+    Rename,
     Send,
+    SetTimer,
     Write,
 )
 
@@ -60,6 +70,48 @@ def test_vote_is_refused_to_a_candidate_with_a_stale_log_and_twice_in_a_term():
     assert [o.msg for o in out if isinstance(o, Send)][-1].granted
     out = b.step(2, Receive(0, RequestVote(6, 0, last[1], last[0])))
     assert not [o.msg for o in out if isinstance(o, Send)][-1].granted
+
+
+def test_a_message_of_an_earlier_term_gets_one_answer_whatever_the_role():
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.heartbeat(0)
+    b.node(0).term = b.node(1).term = 3  # n1 a follower, n0 the leader, both of term 3
+    b.fire(2, "election")  # n2 a candidate of term 2
+    stale = {
+        RequestVote(1, 1, 0, 0): [VoteReply(3, False, False)],
+        AppendEntries(1, 1, 0, 0, (), 0): [AppendReply(3, False, 0, 1)],
+        InstallSnapshot(1, 1, 0, 0, ()): [AppendReply(3, False, 0, 1)],
+        VoteReply(1, True, False): [],
+        AppendReply(1, True, 1, 0): [],
+    }
+    b.node(2).term = 3
+    for i in range(3):
+        for msg, answer in stale.items():
+            src = 1 if i != 1 else 2
+            out = b.step(i, Receive(src, msg))
+            assert out == [Send(src, a) for a in answer], (b.node(i).role, msg)
+    assert [b.node(i).role for i in range(3)] == ["leader", "follower", "candidate"]
+
+
+def test_a_later_term_in_any_message_makes_a_leader_step_down_first():
+    for msg in (VoteReply(2, False, False), AppendReply(2, False, 0, 0),
+                RequestVote(2, 1, 0, 0)):
+        b = Bench(RAFT, n=3)
+        b.boot_all()
+        b.elect(0)
+        out = b.step(0, Receive(1, msg))
+        n0 = b.node(0)
+        assert (n0.role, n0.term, n0.vote) == ("follower", 2, None)
+        kinds = [type(o) for o in out]
+        # Stop heartbeats, arm the election timer, persist the new term: then the message.
+        assert kinds[:5] == [CancelTimer, SetTimer, Write, Fsync, Rename], msg
+        assert [o.name for o in out[:2]] == ["heartbeat", "election"]  # type: ignore[union-attr]
+        if isinstance(msg, RequestVote):  # its log (a no-op of term 1) is ahead: refused
+            assert out[5:] == [Send(1, VoteReply(2, False, False))]
+        else:
+            assert out[5:] == []
 
 
 def test_replication_commit_and_ack_with_sequences_skipping_noops():
