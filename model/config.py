@@ -44,7 +44,8 @@ KNOBS: dict[str, str] = {
     "election_timeout_max": "upper bound of the randomized election timeout (duration, µs)",
     "heartbeat": "leader heartbeat / retransmit interval (duration, µs)",
     "fsync": "background log fsync: always | never | an interval like 2m, 10s, 500ms "
-    "(first sync at a random time in [interval/2, interval], NATS reference §3)",
+    "(first sync at a random time in [interval/2, interval], as NATS does: "
+    "server/filestore.go:9805-9815 at v2.12.1)",
     "follower_ack": "when a follower replies success to an append: after-write | after-fsync",
     "leader_ack": "when the leader acks a client: quorum (own copy only written) | "
     "quorum-and-local-fsync",
@@ -53,7 +54,7 @@ KNOBS: dict[str, str] = {
     "commit_rule": "safe (count replicas only for current-term entries) | unsafe (also "
     "earlier-term entries, Raft paper Fig. 8)",
     "empty_votes": "count | ignore (a voter with an empty log does not count toward a "
-    "majority, NATS reference §5)",
+    "majority, as in NATS: server/raft.go:3276-3322 at v2.12.1)",
     "checksums": "write and verify a crc32 per log record (true | false)",
     "on_bad_record": "damaged log record at recovery: truncate (NATS 2.12.1) | fail-stop | "
     "repair (protocol-aware recovery)",
@@ -117,7 +118,8 @@ def _choice(name: str, choices: tuple[str, ...], default: str) -> Any:
 @attrs.frozen
 class RaftConfig:
     """One node's knobs. Defaults are the textbook Raft of the ``raft`` preset, with the
-    Raft paper's 150-300 ms election timeouts (§9.3) so failover fits a short run."""
+    Raft paper's 150-300 ms election timeouts (Ongaro and Ousterhout, USENIX ATC 2014,
+    §9.3) so failover fits a short run."""
 
     replicas: int | None = None
     election_timeout_min: int = _time_field("election_timeout_min", 150_000)

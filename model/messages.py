@@ -22,7 +22,7 @@ class RequestVote:
 class VoteReply:
     term: int
     granted: bool
-    empty: bool  # the voter's log is empty (NATS does not count such votes, reference §5)
+    empty: bool  # the voter's log is empty (NATS does not count such votes: empty_votes)
 
 
 @attrs.frozen

@@ -2,9 +2,10 @@
 
 The protocol is textbook Raft (election, AppendEntries with the consistency check and
 backtracking, commit, snapshots and InstallSnapshot); the knobs of :class:`RaftConfig`
-decide *when* bytes are fsynced and acks sent, which is where NATS JetStream differs
-(reference §5). Every durability decision is visible in the order of the returned
-outputs: "fsync before ack" is ``[Write, Fsync, Send(reply)]``.
+decide *when* bytes are fsynced and acks sent, which is where NATS JetStream differs (in
+2.12.1 a follower replies to an append once it is written, before any fsync:
+``server/raft.go:3798-3885`` at v2.12.1). Every durability decision is visible in the
+order of the returned outputs: "fsync before ack" is ``[Write, Fsync, Send(reply)]``.
 
 Stream sequence = position among applied client entries; leader no-ops do not consume
 one. A value already in the log or stream is not appended twice: a retried publish waits
@@ -221,8 +222,9 @@ class RaftNode:
         return SetTimer(ELECTION, self._timeout_min + int(self.rng.random() * self._timeout_span))
 
     def _persist_vote(self, out: list[Output]) -> None:
-        """Term and vote to ``vote/tav`` per ``vote_persist``; NATS writes it atomically
-        (tmp, sync, rename) before granting a vote (reference §4, §5)."""
+        """Term and vote to ``vote/tav`` per ``vote_persist``. NATS writes its ``tav.idx``
+        atomically (tmp, sync, rename: ``writeTermVote``, ``server/raft.go:4236-4242``)
+        before it answers a vote request (``server/raft.go:4389-4440``, at v2.12.1)."""
         mode = self.cfg.vote_persist
         if mode == "none":
             return
@@ -341,7 +343,7 @@ class RaftNode:
         self.durable = self.base
         if self._fsync_always and self.dirty:
             self._sync(out)
-        if self._sync_interval:  # NATS: first sync at a random time in [i/2, i] (§3)
+        if self._sync_interval:  # NATS' first sync: at random in [i/2, i] (setSyncTimer)
             iv = self._sync_interval
             out.append(SetTimer(SYNC, self.rng.randint(iv // 2, iv)))
         out.append(self._election_timer())
@@ -427,8 +429,9 @@ class RaftNode:
 
     def _write_snapshot(self, term: int, index: int, values: Sequence[str],
                         out: list[Output]) -> None:
-        """Snapshots are always written atomically and synced (NATS writeAtomically,
-        reference §4), then the previous one is deleted."""
+        """Snapshots are always written atomically and synced, then the previous one is
+        deleted, as NATS' ``installSnapshot`` does (``server/raft.go:1292-1306`` at
+        v2.12.1)."""
         name = snapshot_name(term, index)
         tmp = name + ".tmp"
         out.append(Write(tmp, encode_snapshot(term, index, values), 0, tuple(values)))
@@ -578,7 +581,8 @@ class RaftNode:
     def _check_won(self, out: list[Output]) -> None:
         votes = self.votes
         if self._ignore_empty:
-            # NATS (§5): empty-log votes do not count, unless every peer voted yes.
+            # NATS: empty-log votes do not count, unless every peer voted yes
+            # (server/raft.go:3276-3322 at v2.12.1).
             counted = 1 + sum(1 for empty in votes.values() if not empty)
             won = counted >= self.quorum or len(votes) == len(self.voters)
         else:

@@ -1,8 +1,9 @@
 """Named configurations: textbook Raft, NATS JetStream as released, and teaching variants.
 
-Each NATS value cites the section of ``/work/shared/reference/nats-jetstream-durability.md``
-it comes from. ``known_violation`` names the property (``ackcheck.properties``) a preset is
-expected to break under faults; None means it should hold within its fault model.
+Each NATS value cites its public source: a nats-server issue or pull request, or a file
+and line at a release tag. ``known_violation`` names the property
+(``ackcheck.properties``) a preset is expected to break under faults; None means it
+should hold within its fault model.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ _RAFT = RaftConfig(
     on_bad_snapshot="fail-stop",
 )
 
-# NATS 2.12.1: sync_interval defaults to 2m (§3, #7564); followers reply after write()
-# and the WAL is fsynced by the timer (§5, raft.go:3798-3885); the leader acks on quorum
-# (§5); tav.idx is written atomically and synced before a vote (§4, §5); empty-log votes
-# do not count (§5, raft.go:3276-3322); a bad record truncates the block (§4,
-# filestore.go:1421-1640); a bad snapshot is deleted and the WAL reset (§2 #7556).
+# NATS 2.12.1 (nats-io/nats-server, files under server/ at tag v2.12.1): sync_interval
+# defaults to 2m (filestore.go:323; acked writes lost to it: #7564); a follower replies
+# after write() and the WAL is fsynced by the timer (raft.go:3798-3885), so the leader's
+# quorum ack precedes any fsync (#7564); tav.idx is written and synced before a vote is
+# granted (raft.go:4389-4440); empty-log votes do not count (raft.go:3276-3322); a bad
+# record truncates the block (filestore.go:1421-1640, #7549); a bad snapshot is deleted
+# and the WAL reset (raft.go:1426, #7556).
 _NATS_2_12_1 = RaftConfig(
     fsync="2m",
     follower_ack="after-write",
@@ -66,21 +69,21 @@ PRESETS: dict[str, Preset] = {
             "nats-2.12.1",
             "NATS JetStream 2.12.1 defaults: 2-minute sync interval, acks before fsync, "
             "empty votes ignored, truncate at a bad record, delete a bad snapshot "
-            "(reference §2-§5).",
+            "(nats-server #7564, #7549, #7556).",
             _NATS_2_12_1,
             "ack-implies-durable",
         ),
         Preset(
             "nats-2.12.1-sync-always",
-            "NATS 2.12.1 with sync_interval: always (§3); still truncates at a bad record, "
-            "so corruption on a minority loses acked writes (#7549, §2).",
+            "NATS 2.12.1 with sync_interval: always; still truncates at a bad record, "
+            "so corruption on a minority loses acked writes (nats-server #7549).",
             attrs.evolve(_NATS_2_12_1, fsync="always"),
             "ack-implies-durable",
         ),
         Preset(
             "nats-2.14",
             "NATS 2.14.0: like 2.12.1, but a bad snapshot makes the node refuse to start "
-            "instead of deleting it and resetting the WAL (PRs #7566, #7580 for #7556, §2).",
+            "instead of deleting it and resetting the WAL (PRs #7566, #7580 for #7556).",
             attrs.evolve(_NATS_2_12_1, on_bad_snapshot="fail-stop"),
             "ack-implies-durable",
         ),

@@ -3,9 +3,10 @@
 Reads only the :class:`~ackcheck.node.DiskView` of a ``Boot`` and decides, per the
 corruption knobs, what to do with damage. It returns the repairs as outputs (truncate,
 delete) and ``recover``/``halt`` observations instead of performing them, so the node
-stays sans-I/O. NATS 2.12.1 behaviour (reference §4): a bad record truncates the block
-there and every later sequence is lost; a bad snapshot is deleted and the log reset
-(§2, #7556).
+stays sans-I/O. NATS 2.12.1 behaviour: a bad record truncates the block there and every
+later sequence is lost (``rebuildState``, ``server/filestore.go:1421-1640``; nats-server
+#7549); a bad snapshot is deleted (``loadLastSnapshot``, ``server/raft.go:1426``) and the
+log reset (#7556, changed in v2.14.0 by PRs #7566 and #7580).
 """
 
 from __future__ import annotations
@@ -71,10 +72,9 @@ def _observe(rec: Recovered, **data: Any) -> None:
     rec.outputs.append(Observe("recover", data))
 
 
-def _halt(rec: Recovered, reason: str) -> Recovered:
+def _halt(rec: Recovered, reason: str) -> None:
     rec.outputs.append(Observe("halt", {"reason": reason}))
     rec.halted = reason
-    return rec
 
 
 def recover(disk: DiskView, config: RaftConfig) -> Recovered:
@@ -224,7 +224,8 @@ def _bad_record(
 ) -> None:
     """Handle a record that cannot be trusted in ``blocks[at]`` at ``offset``.
 
-    ``rec.blocks`` already ends with the damaged block when it holds good records."""
+    ``rec.blocks`` already ends with the damaged block when the block could be read (its
+    good records end at ``offset``); not when reading it failed."""
     name = block_name(blocks[at])
     action = "truncate" if torn else config.on_bad_record
     if action == "fail-stop":

@@ -1,6 +1,7 @@
 """Byte formats of the node's files: log records, the term-and-vote file, snapshots.
 
-Layout on the simulated disk (modelled on NATS' Raft WAL, reference §4):
+Layout on the simulated disk (modelled on NATS' Raft WAL, whose ``.blk`` records end in a
+checksum: ``server/filestore.go:6272-6370`` at v2.12.1):
 
 * ``log/<NNNNNN>.blk``: records ``len u32 | index u64 | term u64 | kind u8 | payload |
   crc32 u32`` (little-endian). ``kind`` 0 is a leader no-op, 1 a client value (UTF-8
@@ -8,7 +9,8 @@ Layout on the simulated disk (modelled on NATS' Raft WAL, reference §4):
 * ``vote/tav``: ``term u64 | vote i64 (-1 = none) | crc32 u32``.
 * ``snap/snap.<term>.<index>``: ``term u64 | index u64 | count u32 | (len u32 | value)*
   | crc32 u32``: the stream's values up to ``index``, always checksummed (NATS writes a
-  HighwayHash trailer on every snapshot, reference §4).
+  HighwayHash trailer on every snapshot: ``encodeSnapshot``, ``server/raft.go:1208-1232``
+  at v2.12.1).
 
 crc32 (zlib) stands in for NATS' HighwayHash-64: both are deterministic and catch a bit
 flip, and crc32 is the cheapest in CPython.

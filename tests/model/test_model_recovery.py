@@ -212,7 +212,7 @@ def test_power_failure_without_fsync_leaves_empty_files_and_an_empty_node():
     b = _cluster_with_values(PRESETS["nats-2.12.1"].config, ["a", "b"])
     b.crash(1, power=True)
     out = b.boot(1)
-    assert b.node(1).last_index == 0 and b.node(1).term == 1  # tav was synced (§4)
+    assert b.node(1).last_index == 0 and b.node(1).term == 1  # tav was synced
     assert Delete("log/000001.blk") in out  # the empty block is removed
     # It refuses reads until it has caught up with the leader, then serves everything.
     out = b.step(1, ClientRequest(5, 1, Read(1, 100)))

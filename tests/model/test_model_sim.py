@@ -180,6 +180,7 @@ def test_deleted_snapshots_wipe_nodes_and_only_the_empty_vote_rule_saves_the_str
                           if o.kind == "recover"})
         assert actions == [(0, "delete"), (1, "delete")]
         lost[empty_votes] = lost_acked(h)
-    # NATS' guard (reference §5): wiped voters cannot help a lagging node win.
+    # NATS' guard (server/raft.go:3276-3322 at v2.12.1): wiped voters cannot help a
+    # lagging node win.
     assert not any(lost["ignore"].values())
     assert all(lost["count"][n] for n in range(5))
