@@ -1,4 +1,14 @@
-"""The built-in node: a Raft-like replicated log with durability knobs and presets."""
+"""The built-in node: a Raft-like replicated log with durability knobs and presets.
+
+What users may import is ``__all__``: the node and its factory (:class:`RaftNode`,
+:func:`make_node`), its knobs (:class:`RaftConfig`, :data:`KNOBS`, :func:`parse_knob`,
+:func:`with_overrides`) and the named configurations (:data:`PRESETS`, :class:`Preset`,
+:func:`resolve_config`).
+A :class:`RaftNode` is public as an :class:`~ackcheck.node.Node` (``step``, ``state``).
+The rest is internal and may change in any release: the node's other attributes and
+methods, and the modules ``messages`` (what nodes send each other), ``storage`` (the byte
+formats of their files) and ``recovery`` (how a restart reads them back).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +33,8 @@ __all__ = [
 
 
 def make_node(node_id: int, nodes: int, config: RaftConfig | None, rng: random.Random) -> RaftNode:
-    """The :class:`~ackcheck.node.NodeFactory` of the built-in model (None = ``raft``)."""
+    """The :class:`~ackcheck.node.NodeFactory` of the built-in model; ``config`` None is
+    the ``raft`` preset's."""
     if config is None:
         config = PRESETS["raft"].config
     if not isinstance(config, RaftConfig):
