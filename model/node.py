@@ -801,6 +801,12 @@ class _Role:
     leave: Hook  # on becoming a follower
 
 
+def _variant(base: _Role, name: str, messages: dict[type, MessageHandler],
+             **changes: Any) -> _Role:
+    """``base`` with some message handlers (and other fields) replaced."""
+    return attrs.evolve(base, name=name, messages={**base.messages, **messages}, **changes)
+
+
 _FOLLOWER = _Role(
     name="follower",
     messages={
@@ -817,29 +823,22 @@ _FOLLOWER = _Role(
     step_down=RaftNode._stay,
     leave=RaftNode._stay,
 )
-_CANDIDATE = attrs.evolve(
-    _FOLLOWER,
-    name="candidate",
-    messages={
-        **_FOLLOWER.messages,
-        RequestVote: RaftNode._refuse_vote,  # it voted for itself
-        VoteReply: RaftNode._on_vote_reply,
-    },
+
+# A candidate voted for itself: it refuses other candidates, counts the votes it gets,
+# and steps down on a later term. So does a leader, which counts acks instead of votes.
+_CANDIDATE = _variant(
+    _FOLLOWER, "candidate",
+    {RequestVote: RaftNode._refuse_vote, VoteReply: RaftNode._on_vote_reply},
     step_down=RaftNode._become_follower,
 )
-_LEADER = attrs.evolve(
-    _FOLLOWER,
-    name="leader",
-    messages={
-        **_FOLLOWER.messages,
-        RequestVote: RaftNode._refuse_vote,
-        AppendReply: RaftNode._on_append_reply,
-    },
+_LEADER = _variant(
+    _CANDIDATE, "leader",
+    {VoteReply: RaftNode._ignore, AppendReply: RaftNode._on_append_reply},
     timeouts={HEARTBEAT: RaftNode._on_heartbeat, SYNC: RaftNode._on_leader_sync},
     publish=RaftNode._publish,
-    step_down=RaftNode._become_follower,
     leave=RaftNode._leave_leadership,
 )
+
 # Before its Boot a node answers nothing (and reports itself a follower with an empty
 # log); after a fail-stop recovery it answers nothing but refusals.
 _UNBOOTED = attrs.evolve(
