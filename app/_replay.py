@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from ackcheck.app._runner import run_once
-from ackcheck.errors import TraceError
+from ackcheck.errors import ConfigError, TraceError
 from ackcheck.knobs import apply_overrides
 from ackcheck.model import RaftConfig, with_overrides
 from ackcheck.traces.trace import Trace
@@ -82,8 +82,8 @@ def build_config(trace: Trace, overrides: Sequence[str] = ()) -> tuple[Any, dict
         d = apply_overrides(trace.config, overrides)
         return d, d
     try:
-        base = RaftConfig(**trace.config)
-    except (TypeError, ValueError) as exc:
+        base = RaftConfig.from_dict(dict(trace.config))
+    except ConfigError as exc:
         raise TraceError(f"the trace's config does not fit this ackcheck's model: {exc}") from None
     config = with_overrides(base, overrides)
     return config, dict(attrs.asdict(config))
