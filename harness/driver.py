@@ -43,7 +43,7 @@ from ackcheck.schedule import (
     TimedFault,
     TornWrite,
 )
-from ackcheck.sim.network import partition_graph
+from ackcheck.sim import partition_graph
 
 _POLL_S = 0.05
 # After recovery, a stream no server has for this long was forgotten (its meta log lost).
@@ -75,63 +75,131 @@ def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:
     return everyone - set(graph.edges)
 
 
-def apply_fault(
-    cluster: NatsCluster,
-    fault: Fault,
-    value: str | None = None,
-    log_parts: tuple[str, ...] = LOG_PARTS,
-) -> tuple[bool, str]:
-    """Carry out one fault now; returns (applied, note). Total, like the simulator.
+@attrs.frozen
+class Outcome:
+    """What carrying out one fault did. ``applied=False`` is a recorded no-op, as in the
+    simulator; ``started`` names the nodes it started, which the driver then waits for."""
 
-    A ``log`` corruption damages a record, not a byte: the one holding ``value`` (the
-    write the model's damaged record held), in each file of ``log_parts``."""
-    if isinstance(fault, Pause):
-        return cluster.pause(fault.node), ""
-    if isinstance(fault, Resume):
-        return cluster.resume(fault.node), ""
-    if isinstance(fault, Heal):
-        cluster.heal()
-        return True, ""
-    if isinstance(fault, Partition):
-        pairs = blocked_pairs(cluster.size, fault)
-        cluster.set_blocked(pairs)
-        return True, f"{len(pairs)} directed links cut"
-    if isinstance(fault, Restart):
-        return cluster.start_node(fault.node), ""
-    if isinstance(fault, Crash):
-        return cluster.crash(fault.node), "SIGKILL"
-    if isinstance(fault, PowerFailure):
-        # Kill them all first: a coordinated power failure stops every node at once.
-        was_up = [cluster.crash(n) for n in fault.nodes]
-        notes = [f"n{n}: {cluster.power_fail(n)}" for n in fault.nodes]
-        return any(was_up) or bool(fault.nodes), "; ".join(notes)
-    if isinstance(fault, TornWrite):
-        note = cluster.power_fail(fault.node)
-        return True, f"approximated by a power failure of n{fault.node} ({note})"
-    if isinstance(fault, BitFlip | LatentSectorError):
-        killed = cluster.crash(fault.node)
-        if isinstance(fault, BitFlip):
-            mask = bytes([1 << (fault.bit % 8)])
-        else:  # an unreadable range ~ a range whose checksum no longer matches
-            mask = b"\xff" * max(1, fault.length)
+    applied: bool
+    note: str = ""
+    started: tuple[int, ...] = ()
+
+
+@attrs.frozen
+class FaultContext:
+    """What a handler may need besides the fault: for a ``log`` corruption, the value
+    the model's damaged record held (``faultmap``) and which log files to damage."""
+
+    value: str | None = None
+    log_parts: tuple[str, ...] = LOG_PARTS
+
+
+FaultHandler = Callable[[NatsCluster, Any, FaultContext], Outcome]
+
+
+def _pause(cluster: NatsCluster, fault: Pause, _: FaultContext) -> Outcome:
+    return Outcome(cluster.pause(fault.node))
+
+
+def _resume(cluster: NatsCluster, fault: Resume, _: FaultContext) -> Outcome:
+    return Outcome(cluster.resume(fault.node))
+
+
+def _heal(cluster: NatsCluster, fault: Heal, _: FaultContext) -> Outcome:
+    cluster.heal()
+    return Outcome(True)
+
+
+def _partition(cluster: NatsCluster, fault: Partition, _: FaultContext) -> Outcome:
+    pairs = blocked_pairs(cluster.size, fault)
+    cluster.set_blocked(pairs)
+    return Outcome(True, f"{len(pairs)} directed links cut")
+
+
+def _restart(cluster: NatsCluster, fault: Restart, _: FaultContext) -> Outcome:
+    started = cluster.start_node(fault.node)
+    return Outcome(started, started=(fault.node,) if started else ())
+
+
+def _crash(cluster: NatsCluster, fault: Crash, _: FaultContext) -> Outcome:
+    return Outcome(cluster.crash(fault.node), "SIGKILL")
+
+
+def _power_failure(cluster: NatsCluster, fault: PowerFailure, _: FaultContext) -> Outcome:
+    for node in fault.nodes:  # kill them all first: a coordinated failure stops all at once
+        cluster.crash(node)
+    notes = [f"n{node}: {cluster.power_fail(node)}" for node in fault.nodes]
+    return Outcome(bool(fault.nodes), "; ".join(notes))
+
+
+def _torn_write(cluster: NatsCluster, fault: TornWrite, _: FaultContext) -> Outcome:
+    note = cluster.power_fail(fault.node)
+    return Outcome(True, f"approximated by a power failure of n{fault.node} ({note})")
+
+
+@attrs.frozen
+class _Damage:
+    """XOR ``mask(fault)`` into a stored file of a stopped node. A running node is killed
+    first and started again on the damage, as in the simulator (a running process would
+    never read it). A ``log`` target damages a record, not a byte: the one holding the
+    value the model's damaged record held, in each of the context's ``log_parts``."""
+
+    mask: Callable[[Any], bytes]
+    approximation: str = ""
+
+    def __call__(self, cluster: NatsCluster, fault: Any, context: FaultContext) -> Outcome:
+        node = fault.node
+        killed = cluster.crash(node)
+        mask = self.mask(fault)
         if fault.target == "log":
             note = cluster.corrupt_record(
-                fault.node, fault.file_index, fault.offset, mask, value, log_parts
+                node, fault.file_index, fault.offset, mask, context.value, context.log_parts
             )
         else:
-            note = cluster.corrupt(
-                fault.node, fault.target, fault.file_index, fault.offset, mask
-            )
-        prefix = f"n{fault.node} was up: killed first; " if killed else ""
-        if isinstance(fault, LatentSectorError):
-            prefix += "approximated by inverting the range; "
-        if killed:  # as in the simulator: killed, damaged, started again on the damage
-            cluster.start_node(fault.node)
-            note += f"; n{fault.node} restarted on it"
-        return not note.startswith("no "), prefix + note
-    if isinstance(fault, MisdirectedWrite):
-        return False, "misdirected writes cannot be injected into a real server"
-    return False, f"unknown fault {fault.kind}"
+            note = cluster.corrupt(node, fault.target, fault.file_index, fault.offset, mask)
+        applied = not note.startswith("no ")
+        prefix = (f"n{node} was up: killed first; " if killed else "") + self.approximation
+        if not killed:
+            return Outcome(applied, prefix + note)
+        cluster.start_node(node)
+        return Outcome(applied, f"{prefix}{note}; n{node} restarted on it", started=(node,))
+
+
+def _unsupported(reason: str) -> FaultHandler:
+    def handler(cluster: NatsCluster, fault: Fault, _: FaultContext) -> Outcome:
+        return Outcome(False, reason)
+
+    return handler
+
+
+# The one place a fault kind meets the real cluster: a new kind is one entry here.
+FAULT_HANDLERS: Mapping[type[Fault], FaultHandler] = {
+    Pause: _pause,
+    Resume: _resume,
+    Heal: _heal,
+    Partition: _partition,
+    Restart: _restart,
+    Crash: _crash,
+    PowerFailure: _power_failure,
+    TornWrite: _torn_write,  # the surviving prefix of the last write is not modelled
+    BitFlip: _Damage(lambda f: bytes([1 << (f.bit % 8)])),
+    # an unreadable range ~ a range whose checksum no longer matches
+    LatentSectorError: _Damage(
+        lambda f: b"\xff" * max(1, f.length), "approximated by inverting the range; "
+    ),
+    MisdirectedWrite: _unsupported("misdirected writes cannot be injected into a real server"),
+}
+
+
+def apply_fault(
+    cluster: NatsCluster, fault: Fault, context: FaultContext | None = None
+) -> Outcome:
+    """Carry out one fault now through :data:`FAULT_HANDLERS`. Total, like the
+    simulator: a kind with no entry is a recorded no-op that says so."""
+    handler = FAULT_HANDLERS.get(type(fault))
+    if handler is None:
+        return Outcome(False, f"fault kind {fault.kind!r} has no real-cluster handler")
+    return handler(cluster, fault, context or FaultContext())
 
 
 class _Clock:
@@ -200,25 +268,18 @@ async def _apply_timed(
             if log.acks() < mark:
                 note_extra = f"; only {log.acks()} of the model's {mark} acks by then"
         at = clock.now_us()
-        # A Restart starts a node; so does damage to a running node (kill, damage, start).
-        starts = isinstance(tf.fault, Restart) or (
-            isinstance(tf.fault, BitFlip | LatentSectorError)
-            and cluster.nodes[tf.fault.node].up
-        )
+        context = FaultContext(options.fault_values.get(position), options.log_parts)
         try:
-            applied, note = apply_fault(
-                cluster, tf.fault, options.fault_values.get(position), options.log_parts
-            )
+            outcome = apply_fault(cluster, tf.fault, context)
         except HarnessError as exc:
-            applied, note = False, f"not carried out: {exc}"
-        if applied and starts:
-            ok = await _wait_for(
-                lambda n=tf.fault.node: _healthy(cluster, n),  # type: ignore[attr-defined]
-                options.restart_wait_s,
-            )
-            if not ok:
-                note += f" (not healthy within {options.restart_wait_s:.0f}s)"
-        events.append(FaultEvent(at, tf.fault, applied, (note + note_extra).strip("; ")))
+            outcome = Outcome(False, f"not carried out: {exc}")
+        note = outcome.note
+        for node in outcome.started:
+            if not await _wait_for(lambda n=node: _healthy(cluster, n), options.restart_wait_s):
+                note += f" (n{node} not healthy within {options.restart_wait_s:.0f}s)"
+        events.append(
+            FaultEvent(at, tf.fault, outcome.applied, (note + note_extra).strip("; "))
+        )
 
 
 async def drive(cluster: NatsCluster, schedule: Schedule, options: RunOptions) -> History:

@@ -1,21 +1,22 @@
 """Which write a file fault of the model damaged, so the real replay damages the same one.
 
-A ``BitFlip``/``LatentSectorError`` on ``log[i]@off`` names a byte of the *model's* log
-format; NATS lays its blocks out differently, so that byte means nothing on a real
-server. What it does mean is a record: the one the model had at that offset when the
-fault struck. This module reads the model history's disk events (``write`` with the
-values it carried as ``tags``, ``truncate``, ``delete``) to find that record's value;
-the driver then finds the record holding the same value in the real ``.blk`` files
-(``harness.blk``).
+A file fault (``BitFlip``, ``LatentSectorError``, ...) on ``log[i]@off`` names a byte
+of the *model's* log format; NATS lays its blocks out differently, so that byte means
+nothing on a real server. What it does mean is a record: the one the model had at that
+offset when the fault struck. This module reads the model history's disk events
+(``write`` with the values it carried as ``tags``, ``truncate``, ``delete``) to find
+that record's value; the driver then finds the record holding the same value in the
+real ``.blk`` files (``harness.blk``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ackcheck.history import History
 from ackcheck.model.storage import LOG_DIR, RECORD_OVERHEAD
-from ackcheck.schedule import BitFlip, LatentSectorError, Schedule
+from ackcheck.schedule import Schedule
 
 # (offset, length, values) of one write into a model file
 _Write = tuple[int, int, tuple[str, ...]]
@@ -83,14 +84,16 @@ def model_record_value(
 
 
 def fault_values(schedule: Schedule, model: History | None) -> Mapping[int, str]:
-    """For each ``log`` corruption fault (by position in time order) the value the
-    model's damaged record held; faults without one are left out."""
+    """For each fault on a ``log`` file (by position in time order) the value the
+    model's damaged record held; faults without one are left out. Any fault that names
+    a file does so by ``target``, ``file_index`` and ``offset`` (``ackcheck.schedule``),
+    so no fault kind is named here: the driver's handler decides what to do with it."""
     if model is None or not model.events:
         return {}
     out: dict[int, str] = {}
     for position, tf in enumerate(schedule.sorted_faults()):
-        fault = tf.fault
-        if isinstance(fault, BitFlip | LatentSectorError) and fault.target == "log":
+        fault: Any = tf.fault
+        if getattr(fault, "target", None) == "log":
             value = model_record_value(model, fault.node, tf.at, fault.file_index, fault.offset)
             if value is not None:
                 out[position] = value

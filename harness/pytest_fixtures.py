@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from ackcheck.harness.cluster import NatsCluster
-from ackcheck.harness.driver import apply_fault, blocked_pairs
+from ackcheck.harness.driver import Outcome, apply_fault, blocked_pairs
 from ackcheck.harness.lazyfs import fuse_unavailable_reason
-from ackcheck.schedule import Partition
+from ackcheck.schedule import Crash, Fault, Heal, Partition, Pause, PowerFailure, Restart, Resume
 
 DEFAULT_VERSION = "2.12.1"
 
@@ -66,27 +66,29 @@ def version_under_test() -> str:
 
 
 class FaultHandles:
-    """Faults on a running cluster, by node index (the schedule's vocabulary)."""
+    """Faults on a running cluster, by node index, carried out by the driver's fault
+    table (``driver.FAULT_HANDLERS``) exactly as a schedule's faults are."""
 
     def __init__(self, cluster: NatsCluster) -> None:
         self.cluster = cluster
 
+    def _apply(self, fault: Fault) -> Outcome:
+        return apply_fault(self.cluster, fault)
+
     def crash(self, node: int) -> bool:
-        return self.cluster.crash(node)
+        return self._apply(Crash(node)).applied
 
     def power_failure(self, *nodes: int) -> str:
-        for node in nodes:
-            self.cluster.crash(node)
-        return "; ".join(self.cluster.power_fail(node) for node in nodes)
+        return self._apply(PowerFailure(nodes)).note
 
     def pause(self, node: int) -> bool:
-        return self.cluster.pause(node)
+        return self._apply(Pause(node)).applied
 
     def resume(self, node: int) -> bool:
-        return self.cluster.resume(node)
+        return self._apply(Resume(node)).applied
 
     def restart(self, node: int) -> bool:
-        return self.cluster.start_node(node)
+        return self._apply(Restart(node)).applied
 
     def restart_all(self, wait: bool = True) -> None:
         for node in self.cluster.nodes:
@@ -96,9 +98,11 @@ class FaultHandles:
             self.cluster.wait_ready()
 
     def partition(self, shape: str = "split", nodes: tuple[int, ...] = (0,)) -> int:
+        """Cut the links of ``Partition(shape, nodes)``; returns how many directed
+        links are cut."""
         fault = Partition(shape=shape, nodes=nodes)
-        apply_fault(self.cluster, fault)
+        self._apply(fault)
         return len(blocked_pairs(self.cluster.size, fault))
 
     def heal(self) -> None:
-        self.cluster.heal()
+        self._apply(Heal())
