@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -17,7 +17,12 @@ from ackcheck.errors import AckcheckError
 from ackcheck.traces.render import FORMATS, render
 from ackcheck.traces.store import load_trace
 
+if TYPE_CHECKING:
+    from ackcheck.harness import RealReplayReport
+    from ackcheck.traces import Trace
+
 EXIT_BAD_INPUT = 2
+NATS_LOG_FILES = ("stream", "wal", "both")  # --log-files: one of the two, or both
 
 
 def _fail(message: str) -> NoReturn:
@@ -25,47 +30,43 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _describe(report: object) -> str:
-    for attr in ("render", "text", "summary"):
-        fn = getattr(report, attr, None)
-        if callable(fn):
-            return str(fn())
-    return str(report)
-
-
 @click.command("replay")
 @click.argument("trace_path", metavar="TRACE", type=click.Path(path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="KNOB=VALUE",
               help="Rerun the same schedule with this knob changed; repeatable.")
 @click.option("--nats", "nats_version", default=None, metavar="VERSION",
-              help="Replay on a real nats-server cluster of this version instead.")
-@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
-              help="With --nats: how many times to run the real replay.")
+              help="Replay on a real nats-server cluster of this version (or 'latest') "
+              "instead; --set fsync=... becomes its sync_interval.")
+@click.option("--repeat", default=None, type=click.IntRange(1, 1000),
+              help="With --nats: how many times to run the real replay [default: 1].")
 @click.option("--keep", is_flag=True, help="With --nats: keep the cluster's data directories.")
+@click.option("--time-scale", default=None, type=click.FloatRange(0, min_open=True),
+              help="With --nats: real seconds per model second [default: 1].")
+@click.option("--pipeline", default=None, type=click.IntRange(1),
+              help="With --nats: publishes in flight per client [default: 1].")
+@click.option("--log-files", default=None, type=click.Choice(NATS_LOG_FILES),
+              help="With --nats: which files a log corruption damages: the stream's "
+              "blocks, its Raft WAL, or both [default: both].")
 def replay(
-    trace_path: Path, overrides: tuple[str, ...], nats_version: str | None, repeat: int,
-    keep: bool,
+    trace_path: Path, overrides: tuple[str, ...], nats_version: str | None,
+    repeat: int | None, keep: bool, time_scale: float | None, pipeline: int | None,
+    log_files: str | None,
 ) -> None:
     """Rerun TRACE; exit 1 if its violation reproduces, 0 if it no longer does."""
-    if nats_version is None and (repeat != 1 or keep):
-        _fail("--repeat and --keep only apply with --nats VERSION")
+    nats_only = (repeat, keep or None, time_scale, pipeline, log_files)
+    if nats_version is None and any(value is not None for value in nats_only):
+        _fail("--repeat, --keep, --time-scale, --pipeline and --log-files only apply "
+              "with --nats VERSION")
     try:
         trace = load_trace(trace_path)
         what = trace.violation.property if trace.violation else "no violation"
         click.echo(f"replaying {trace_path} ({what}; {trace.schedule.nodes} nodes, "
                    f"{len(trace.schedule.faults)} faults, seed {trace.schedule.seed})")
         if nats_version is not None:
-            try:
-                from ackcheck.harness import replay_on_nats
-            except ImportError as exc:
-                _fail(f"the real-cluster replay is not available: {exc}")
-            real = replay_on_nats(trace, nats_version, list(overrides), repeat, keep)
-            click.echo(_describe(real))
-            code = getattr(real, "exit_code", None)
-            if isinstance(code, int):
-                sys.exit(code)
-            reproduced = getattr(real, "reproduced", None)
-            sys.exit(1 if reproduced else 0)
+            real = _replay_on_nats(trace, nats_version, overrides, repeat or 1, keep,
+                                   time_scale, pipeline, log_files)
+            click.echo(real.render())
+            sys.exit(real.exit_code)
         from ackcheck.app._replay import replay_in_sim
 
         report = replay_in_sim(trace, overrides)
@@ -74,6 +75,26 @@ def replay(
     for line in report.lines():
         click.echo(line)
     sys.exit(report.exit_code)
+
+
+def _replay_on_nats(
+    trace: Trace, version: str, overrides: tuple[str, ...], repeat: int, keep: bool,
+    time_scale: float | None, pipeline: int | None, log_files: str | None,
+) -> RealReplayReport:
+    """``--set`` is parsed as for the simulated replay (``build_config``); the other
+    options become the harness's typed ``RunOptions``."""
+    from ackcheck.app._replay import build_config
+    from ackcheck.harness import RunOptions, replay_on_nats
+
+    _, config = build_config(trace, overrides)
+    settings = {
+        "time_scale": time_scale,
+        "pipeline": pipeline,
+        "log_parts": None if log_files in (None, "both") else (log_files,),  # both: default
+    }
+    options = RunOptions(**{k: v for k, v in settings.items() if v is not None})
+    return replay_on_nats(trace, version, config=config, repeat=repeat, keep=keep,
+                          options=options)
 
 
 @click.command("show")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from ackcheck.errors import ConfigError
+from ackcheck.model import RaftConfig
 
 CLUSTER_NAME = "ackcheck"
 STREAM = "ackcheck"
@@ -17,8 +16,7 @@ SUBJECTS = ("ackcheck.>",)
 # Ping fast so a cut link is noticed in about two seconds instead of minutes.
 PING_INTERVAL = "1s"
 PING_MAX = 2
-NEVER = "24h"
-_DURATION_RE = re.compile(r"^\d+(ms|s|m|h)$")
+NEVER = "24h"  # the sync_interval that stands for the model's fsync=never
 
 
 @attrs.frozen
@@ -28,47 +26,20 @@ class NodePorts:
     http: int
 
 
-def sync_interval_from(config: Mapping[str, Any] | None, overrides: Any = ()) -> str | None:
-    """The ``jetstream.sync_interval`` for a model config: ``None`` keeps nats' default
-    (2m). Reads the model knob ``fsync`` (``"always"``, a duration like ``"2m"``, an
-    integer in microseconds, or ``"default"``); ``fsync=...``/``sync_interval=...``
-    overrides win."""
-    value: Any = None
-    if config:
-        for key in ("sync_interval", "fsync", "fsync_interval"):
-            if config.get(key) is not None:
-                value = config[key]
-                break
-    for item in overrides or ():
-        key, sep, raw = str(item).partition("=")
-        if not sep:
-            raise ConfigError(f"override {item!r} is not knob=value")
-        if key.strip() in ("fsync", "sync_interval", "fsync_interval"):
-            value = raw.strip()
-    return normalise_sync_interval(value)
+def sync_interval(config: Mapping[str, Any]) -> str | None:
+    """nats' ``jetstream.sync_interval`` for a node config's ``fsync`` knob.
 
-
-def normalise_sync_interval(value: Any) -> str | None:
-    if value is None or value in ("", "default", "nats-default"):
+    ``fsync`` is read in the model's one vocabulary (``ackcheck.model.RaftConfig``:
+    ``always``, ``never`` or an interval such as ``2m``, ``10s``, ``500ms``, parsed by the
+    model itself): ``always`` stays ``always``, an interval is the same duration (nats
+    parses it with Go's ``time.ParseDuration``), ``never`` becomes a day (nats always
+    syncs eventually). A config without ``fsync`` (a user's own node) keeps nats'
+    default (2m): None."""
+    fsync = config.get("fsync")
+    if fsync is None:
         return None
-    if isinstance(value, bool):
-        raise ConfigError(f"fsync must be 'always' or a duration, got {value!r}")
-    if isinstance(value, int | float):
-        if value <= 0:
-            return "always"
-        return f"{max(1, int(value) // 1000)}ms"  # model times are microseconds
-    text = str(value).strip().lower()
-    if text in ("always", "every-write", "per-write", "sync", "0"):
-        return "always"
-    if text == "never":  # nats always syncs eventually: a day is "never" for a test
-        return NEVER
-    if text.isdigit():
-        return normalise_sync_interval(int(text))
-    if _DURATION_RE.match(text):
-        return text
-    raise ConfigError(
-        f"cannot map fsync={value!r} to nats sync_interval (want 'always' or e.g. '2m')"
-    )
+    canonical = RaftConfig(fsync=fsync).fsync  # ConfigError unless always|never|interval
+    return NEVER if canonical == "never" else canonical
 
 
 def render_config(

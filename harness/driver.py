@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from ackcheck.errors import HarnessError
+from ackcheck.errors import ConfigError, HarnessError
 from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
 from ackcheck.harness.config import STREAM
 from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node, split_values
@@ -50,22 +50,36 @@ _POLL_S = 0.05
 STREAM_GONE_S = 3.0
 
 
+def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not value > 0:
+        raise ConfigError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+def _log_parts(_inst: object, _attribute: object, value: tuple[str, ...]) -> None:
+    if not value or any(part not in LOG_PARTS for part in value):
+        raise ConfigError(f"log_parts must name some of {LOG_PARTS}, got {value!r}")
+
+
 @attrs.frozen
 class RunOptions:
-    """How a schedule is stretched onto real time and real load."""
+    """How a schedule is stretched onto real time and real load: the harness's own
+    settings, beside the node config (which only sets ``sync_interval``)."""
 
-    time_scale: float = 1.0  # real seconds per model second
-    pipeline: int = 1  # publishes in flight per client
-    ack_marks: Mapping[int, int] = attrs.field(factory=dict)  # fault position -> acks
+    time_scale: float = attrs.field(default=1.0, validator=_positive)  # real s per model s
+    pipeline: int = attrs.field(default=1, validator=_positive)  # publishes in flight/client
+    # which files a `log` corruption damages: the stream's blocks, its Raft WAL, or both
+    log_parts: tuple[str, ...] = attrs.field(
+        default=LOG_PARTS, converter=tuple, validator=_log_parts
+    )
     mark_wait_s: float = 5.0  # longest extra wait for an ack mark
     restart_wait_s: float = 15.0  # longest wait for a restarted server to be healthy
     settle_s: float = 30.0  # longest final phase (heal .. reads done)
     interval_s: float | None = None  # overrides the workload's publish interval
     timeout_s: float | None = None  # overrides the workload's publish timeout
+    # Derived from the model's history by ``replay_on_nats`` (left empty: none):
+    ack_marks: Mapping[int, int] = attrs.field(factory=dict)  # fault position -> acks
     # fault position -> the value the model's damaged log record held (faultmap)
     fault_values: Mapping[int, str] = attrs.field(factory=dict)
-    # which files a `log` corruption damages: the stream's blocks, its Raft WAL, or both
-    log_parts: tuple[str, ...] = LOG_PARTS
 
 
 def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:

@@ -8,16 +8,15 @@ print both verdicts side by side. ``repeat`` reruns it and counts reproductions.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from ackcheck.errors import ConfigError
 from ackcheck.harness import cleanup
-from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
-from ackcheck.harness.config import sync_interval_from
+from ackcheck.harness.cluster import NatsCluster
+from ackcheck.harness.config import sync_interval
 from ackcheck.harness.driver import RunOptions, run_on_cluster
 from ackcheck.harness.faultmap import fault_values
 from ackcheck.harness.install import resolve_version
@@ -25,12 +24,9 @@ from ackcheck.harness.verdict import DURABLE, Verdict
 from ackcheck.history import History
 from ackcheck.properties import REGISTRY, Violation, check
 from ackcheck.schedule import Schedule
+from ackcheck.traces import Trace
 
 EXIT_HOLDS, EXIT_REPRODUCED = 0, 1
-# Knobs the harness itself understands in ``--override``; model knobs are ignored.
-HARNESS_KNOBS = (
-    "fsync", "sync_interval", "fsync_interval", "time_scale", "pipeline", "log_files",
-)
 
 
 @attrs.frozen
@@ -52,7 +48,6 @@ class RealReplayReport:
     expected: str | None  # the property the model violated, if any
     model: Verdict | None
     runs: tuple[RealRun, ...]
-    ignored_overrides: tuple[str, ...] = ()
 
     @property
     def reproductions(self) -> int:
@@ -80,9 +75,6 @@ class RealReplayReport:
             f"  verdict  : {target} violated in {self.reproductions}/{len(self.runs)} "
             f"real run(s)"
         )
-        if self.ignored_overrides:
-            lines.append("  note     : model-only overrides ignored: "
-                         + ", ".join(self.ignored_overrides))
         return "\n".join(lines)
 
 
@@ -99,49 +91,17 @@ def ack_marks(schedule: Schedule, model: History | None) -> dict[int, int]:
     return marks
 
 
-def _harness_options(overrides: Sequence[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    chosen: dict[str, Any] = {}
-    ignored: list[str] = []
-    for item in overrides:
-        key, sep, value = str(item).partition("=")
-        if not sep:
-            raise ConfigError(f"override {item!r} is not knob=value")
-        key = key.strip()
-        if key == "time_scale":
-            try:
-                chosen[key] = float(value)
-            except ValueError:
-                raise ConfigError(f"time_scale must be a number, got {value!r}") from None
-        elif key == "pipeline":
-            if not value.strip().isdigit() or int(value) < 1:
-                raise ConfigError(f"pipeline must be a positive integer, got {value!r}")
-            chosen[key] = int(value)
-        elif key == "log_files":  # which log files a `log` corruption hits
-            parts = tuple(p.strip() for p in value.replace("both", ",".join(LOG_PARTS)).split(","))
-            if not parts or any(p not in LOG_PARTS for p in parts):
-                raise ConfigError(f"log_files must be stream, wal or both, got {value!r}")
-            chosen["log_parts"] = parts
-        elif key not in HARNESS_KNOBS:
-            ignored.append(item)
-    return chosen, tuple(ignored)
-
-
-def judge(history: History, names: Sequence[str]) -> list[Violation]:
-    return check(history, list(names))
-
-
 def replay_schedule(
     schedule: Schedule,
     *,
-    version: str = "2.12.1",
+    version: str,
     sync_interval: str | None = None,
     options: RunOptions | None = None,
     keep: bool = False,
-    fuse: bool = True,
 ) -> tuple[History, str | None]:
     """One real run of ``schedule``; returns its history and the kept workdir."""
     with cleanup.interrupts_unwind(), NatsCluster(
-        schedule.nodes, version, sync_interval, fuse=fuse, keep=keep
+        schedule.nodes, version, sync_interval, keep=keep
     ) as cluster:
         history = run_on_cluster(cluster, schedule, options)
         kept = str(cluster.workdir) if keep else None
@@ -149,50 +109,50 @@ def replay_schedule(
 
 
 def replay_on_nats(
-    trace: Any,
-    version: str = "2.12.1",
-    overrides: Sequence[str] = (),
+    trace: Trace,
+    version: str,
+    *,
+    config: Mapping[str, Any] | None = None,
     repeat: int = 1,
     keep: bool = False,
-    *,
-    properties: Sequence[str] | None = None,
     options: RunOptions | None = None,
-    fuse: bool = True,
 ) -> RealReplayReport:
-    """Run ``trace.schedule`` ``repeat`` times on real nats-server ``version`` and
-    compare each real verdict with the model's."""
+    """Run ``trace.schedule`` ``repeat`` times on real nats-server ``version`` (or
+    ``"latest"``) and compare each real verdict with the model's.
+
+    ``config`` is the node config as a dict, with any overrides already applied by the
+    model's own parser (``ackcheck replay --set``); None means ``trace.config``. Only its
+    ``fsync`` knob reaches the server (as ``sync_interval``, see
+    :func:`ackcheck.harness.config.sync_interval`). ``options`` holds the harness's own
+    settings (time scale, pipeline, which log files a corruption hits); the ack marks
+    and damaged values the driver follows are derived from the trace's model history.
+    ``keep`` keeps each run's data directories."""
     if repeat < 1:
         raise ConfigError(f"repeat must be >= 1, got {repeat}")
     version = resolve_version(version)
-    schedule: Schedule = trace.schedule
-    config = dict(getattr(trace, "config", None) or {})
-    sync = sync_interval_from(config, overrides)
-    chosen, ignored = _harness_options(overrides)
-    model_history: History | None = getattr(trace, "history", None)
-    expected = trace.violation.property if getattr(trace, "violation", None) else None
+    schedule = trace.schedule
+    sync = sync_interval(trace.config if config is None else config)
+    model_history = trace.history
+    expected = trace.violation.property if trace.violation else None
     names = [DURABLE]
     if expected and expected in REGISTRY and expected not in names:
         names.append(expected)
-    if properties:
-        names = list(dict.fromkeys([*properties, *([expected] if expected else [])]))
     base = options or RunOptions()
     run_options = attrs.evolve(
         base,
         ack_marks=base.ack_marks or ack_marks(schedule, model_history),
         fault_values=base.fault_values or fault_values(schedule, model_history),
-        **chosen,
     )
     model = None
-    if model_history is not None and model_history.ops:
-        model = Verdict.of(model_history, judge(model_history, names))
+    if model_history.ops:
+        model = Verdict.of(model_history, check(model_history, names))
     runs = []
     for index in range(repeat):
         started = time.monotonic()
         history, kept = replay_schedule(
-            schedule, version=version, sync_interval=sync, options=run_options,
-            keep=keep, fuse=fuse,
+            schedule, version=version, sync_interval=sync, options=run_options, keep=keep,
         )
-        violations = tuple(judge(history, names))
+        violations = tuple(check(history, names))
         reproduced = (
             any(v.property == expected for v in violations) if expected else bool(violations)
         )
@@ -207,11 +167,4 @@ def replay_on_nats(
         expected=expected,
         model=model,
         runs=tuple(runs),
-        ignored_overrides=ignored,
     )
-
-
-def replay_file(path: str | Path, **kwargs: Any) -> RealReplayReport:
-    from ackcheck.traces import load_trace
-
-    return replay_on_nats(load_trace(Path(path)), **kwargs)

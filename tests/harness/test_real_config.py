@@ -1,34 +1,44 @@
-"""The nats-server config we generate from the node config."""
+"""The nats-server config we generate from the node config (no server started)."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from ackcheck.errors import ConfigError
-from ackcheck.harness.config import NodePorts, render_config, sync_interval_from
+from ackcheck.harness.config import NEVER, NodePorts, render_config, sync_interval
+from ackcheck.model import PRESETS
 
 
 @pytest.mark.parametrize(
-    ("config", "overrides", "expected"),
+    ("fsync", "expected"),
     [
-        ({"fsync": "always"}, (), "always"),
-        ({"fsync": "2m"}, (), "2m"),
-        ({"fsync": "500ms"}, (), "500ms"),
-        ({"fsync": "never"}, (), "24h"),
-        ({}, (), None),
-        ({"fsync": "2m"}, ("fsync=always",), "always"),
-        ({"fsync": "always"}, ("sync_interval=default",), None),
-        ({"fsync": 2_000_000}, (), "2000ms"),
+        ("always", "always"),
+        ("2m", "2m"),
+        ("10s", "10s"),
+        ("500ms", "500ms"),
+        ("120s", "2m"),  # the model's canonical form
+        (2_000_000, "2s"),  # microseconds, as a RaftConfig dict may hold them
+        ("never", NEVER),
     ],
 )
-def test_sync_interval_follows_the_fsync_knob(config, overrides, expected):
-    assert sync_interval_from(config, overrides) == expected
+def test_sync_interval_is_the_models_fsync(fsync, expected):
+    assert sync_interval({"fsync": fsync}) == expected
 
 
-@pytest.mark.parametrize("bad", ["sometimes", "2 minutes", True])
-def test_unmappable_fsync_is_a_config_error(bad):
+def test_every_preset_maps_and_a_config_without_fsync_keeps_the_nats_default():
+    for name, preset in PRESETS.items():
+        assert sync_interval(attrs.asdict(preset.config)) == (
+            NEVER if preset.config.fsync == "never" else preset.config.fsync
+        ), name
+    assert sync_interval(attrs.asdict(PRESETS["nats-2.12.1"].config)) == "2m"
+    assert sync_interval({"batch": 3}) is None  # a user's node without the knob
+
+
+@pytest.mark.parametrize("bad", ["sometimes", "2 minutes", "default", True, 0])
+def test_an_fsync_the_model_does_not_take_is_a_config_error(bad):
     with pytest.raises(ConfigError, match="fsync"):
-        sync_interval_from({"fsync": bad})
+        sync_interval({"fsync": bad})
 
 
 def test_routes_go_only_through_the_proxies():

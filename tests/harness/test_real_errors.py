@@ -40,15 +40,16 @@ def _trace_file(tmp_path):
     return save_trace(trace, tmp_path / "t.json")
 
 
-def _replay(tmp_path, *args: str, path_env: str | None = None):
+def _replay(tmp_path, version: str, *args: str, path_env: str | None = None):
+    """``ackcheck replay TRACE --nats VERSION ARGS`` in a fresh process."""
     env = dict(os.environ)
     if path_env is not None:
         env["PATH"] = path_env
     env["ACKCHECK_TMPDIR"] = str(tmp_path / "runs")
     (tmp_path / "runs").mkdir(exist_ok=True)
     return subprocess.run(
-        [sys.executable, "-c", "from ackcheck.app.cli import main; main()", "nats", "replay",
-         str(_trace_file(tmp_path)), *args],
+        [sys.executable, "-c", "from ackcheck.app.cli import main; main()", "replay",
+         str(_trace_file(tmp_path)), "--nats", version, *args],
         capture_output=True, text=True, timeout=120, env=env, check=False,
     )
 
@@ -56,7 +57,7 @@ def _replay(tmp_path, *args: str, path_env: str | None = None):
 def test_missing_fuse_is_one_line_and_exit_2(tmp_path):
     empty = tmp_path / "bin"
     empty.mkdir()
-    proc = _replay(tmp_path, path_env=str(empty))  # no fusermount3 on PATH
+    proc = _replay(tmp_path, "2.12.1", path_env=str(empty))  # no fusermount3 on PATH
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "FUSE is unavailable: fusermount3 is not installed" in proc.stderr
@@ -64,6 +65,6 @@ def test_missing_fuse_is_one_line_and_exit_2(tmp_path):
 
 
 def test_unknown_version_in_a_replay_is_one_line_and_exit_2(tmp_path):
-    proc = _replay(tmp_path, "--version", "0.0.1")
+    proc = _replay(tmp_path, "0.0.1")
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "0.0.1" in proc.stderr

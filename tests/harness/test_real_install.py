@@ -62,3 +62,5 @@ def test_cli_install_list_and_exit_2_on_unknown_version(cache):
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "9.9.9" in bad.stderr
     assert "Traceback" not in bad.stderr
+    commands = _ackcheck("nats", "--help", env=env).stdout.split("Commands:")[1]
+    assert [line.split()[0] for line in commands.strip().splitlines()] == ["install", "list"]

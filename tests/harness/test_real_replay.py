@@ -57,7 +57,8 @@ def test_the_same_schedule_with_fsync_always_holds_on_the_real_cluster(trace, tm
     proc = subprocess.run(
         # The documented entry point: ackcheck replay TRACE --nats VERSION --set ...
         [sys.executable, "-c", "from ackcheck.app.cli import main; main()", "replay",
-         str(path), "--nats", "2.12.1", "--set", "fsync=always", "--repeat", "2"],
+         str(path), "--nats", "2.12.1", "--set", "fsync=always", "--repeat", "2",
+         "--time-scale", "1", "--log-files", "both"],
         capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -78,10 +78,12 @@ def test_cli_replay_bad_override_is_exit_2(lossy: Path) -> None:
         assert result.stderr.startswith("ackcheck: error: ")
 
 
-def test_cli_replay_repeat_needs_nats(lossy: Path) -> None:
-    result = CliRunner().invoke(replay, [str(lossy), "--repeat", "3"])
-    assert result.exit_code == 2
-    assert "--repeat and --keep only apply with --nats" in result.stderr
+def test_cli_replay_real_cluster_options_need_nats(lossy: Path) -> None:
+    for option in (["--repeat", "3"], ["--keep"], ["--time-scale", "2"], ["--pipeline", "4"],
+                   ["--log-files", "wal"]):
+        result = CliRunner().invoke(replay, [str(lossy), *option])
+        assert result.exit_code == 2, option
+        assert "only apply with --nats VERSION" in result.stderr, option
 
 
 def test_tampered_digest_is_a_mismatch(lossy: Path, tmp_path: Path) -> None:
@@ -123,6 +125,7 @@ def test_nats_replay_is_handed_to_the_harness(
     lossy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import ackcheck.harness
+    from ackcheck.harness import RunOptions
 
     calls = []
 
@@ -132,16 +135,32 @@ def test_nats_replay_is_handed_to_the_harness(
         def render(self) -> str:
             return "real cluster: lost 3 acked writes in 2 of 2 runs"
 
-    def fake(trace, version, overrides, repeat, keep):  # type: ignore[no-untyped-def]
-        calls.append((trace.schedule, version, overrides, repeat, keep))
+    def fake(trace, version, *, config, repeat, keep, options):  # type: ignore[no-untyped-def]
+        calls.append((trace.schedule, version, config, repeat, keep, options))
         return FakeReport()
 
     monkeypatch.setattr(ackcheck.harness, "replay_on_nats", fake, raising=False)
     result = CliRunner().invoke(replay, [str(lossy), "--nats", "2.12.1", "--repeat", "2",
-                                         "--keep", "--set", "fsync=always"])
+                                         "--keep", "--set", "fsync=10s", "--time-scale", "2",
+                                         "--pipeline", "4", "--log-files", "wal"])
     assert result.exit_code == 1, result.output
     assert "real cluster: lost 3 acked writes" in result.output
-    assert calls == [(lossy_schedule(), "2.12.1", ["fsync=always"], 2, True)]
+    expected_config = build_config(load_trace(lossy), ["fsync=10s"])[1]
+    assert expected_config["fsync"] == "10s"  # parsed by the model, as for the sim replay
+    assert calls == [(lossy_schedule(), "2.12.1", expected_config, 2, True,
+                      RunOptions(time_scale=2.0, pipeline=4, log_parts=("wal",)))]
+    calls.clear()
+    result = CliRunner().invoke(replay, [str(lossy), "--nats", "latest"])
+    assert result.exit_code == 1, result.output
+    assert calls == [(lossy_schedule(), "latest", dict(load_trace(lossy).config), 1, False,
+                      RunOptions())]
+
+
+def test_nats_replay_rejects_a_bad_knob_before_any_cluster_starts(lossy: Path) -> None:
+    result = CliRunner().invoke(replay, [str(lossy), "--nats", "2.12.1", "--set",
+                                         "fsync=sometimes"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "fsync" in result.stderr
 
 
 def test_overrides_for_a_custom_node_follow_the_recorded_types() -> None:
