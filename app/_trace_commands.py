@@ -87,12 +87,13 @@ def _replay_on_nats(
     from ackcheck.harness import RunOptions, replay_on_nats
 
     _, config = build_config(trace, overrides)
-    settings = {
-        "time_scale": time_scale,
-        "pipeline": pipeline,
-        "log_parts": None if log_files in (None, "both") else (log_files,),  # both: default
-    }
-    options = RunOptions(**{k: v for k, v in settings.items() if v is not None})
+    default = RunOptions()
+    options = RunOptions(
+        time_scale=default.time_scale if time_scale is None else time_scale,
+        pipeline=default.pipeline if pipeline is None else pipeline,
+        # the default damages both files
+        log_parts=default.log_parts if log_files in (None, "both") else (str(log_files),),
+    )
     return replay_on_nats(trace, version, config=config, repeat=repeat, keep=keep,
                           options=options)
 

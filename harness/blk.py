@@ -103,7 +103,6 @@ class BlkScan:
     stopped short (a record NATS' rebuild would truncate at), else None."""
 
     records: tuple[BlkRecord, ...]
-    size: int
     bad_at: int | None = None
     reason: str = ""
 
@@ -154,10 +153,10 @@ def parse_block(data: bytes) -> BlkScan:
     while pos < len(data):
         rec = parse_record(data, pos)
         if isinstance(rec, str):
-            return BlkScan(tuple(records), len(data), pos, rec)
+            return BlkScan(tuple(records), pos, rec)
         records.append(rec)
         pos = rec.end
-    return BlkScan(tuple(records), len(data))
+    return BlkScan(tuple(records))
 
 
 def record_holding(records: Sequence[BlkRecord], value: str) -> BlkRecord | None:

@@ -16,16 +16,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 _lock = threading.RLock()
-_stack: list[tuple[int, str, Callable[[], None]]] = []
+_stack: list[tuple[int, Callable[[], None]]] = []
 _next_id = 0
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def register(name: str, undo: Callable[[], None]) -> int:
+def register(undo: Callable[[], None]) -> int:
+    """Register an undo callback; returns the handle :func:`run` takes."""
     global _next_id
     with _lock:
         _next_id += 1
-        _stack.append((_next_id, name, undo))
+        _stack.append((_next_id, undo))
         return _next_id
 
 
@@ -37,7 +38,7 @@ def run(handle: int) -> None:
             return
         _stack.remove(found[0])
     with signals_blocked():
-        _call(found[0][2])
+        _call(found[0][1])
 
 
 def run_all() -> None:
@@ -46,14 +47,9 @@ def run_all() -> None:
         with _lock:
             if not _stack:
                 return
-            _, _, undo = _stack.pop()
+            _, undo = _stack.pop()
         with signals_blocked():
             _call(undo)
-
-
-def pending() -> list[str]:
-    with _lock:
-        return [name for _, name, _ in _stack]
 
 
 def _call(undo: Callable[[], None]) -> None:

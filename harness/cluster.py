@@ -65,7 +65,6 @@ class NatsNode:
         self.mount: LazyMount | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.paused = False
-        self.starts = 0
 
     @property
     def up(self) -> bool:
@@ -147,7 +146,7 @@ class NatsCluster:
             reason = fuse_unavailable_reason()
             if reason:
                 raise HarnessError(f"FUSE is unavailable: {reason}")
-        self._cleanup_handle = cleanup.register(f"nats cluster {id(self)}", self.close)
+        self._cleanup_handle = cleanup.register(self.close)
         self.workdir = Path(tempfile.mkdtemp(prefix="ackcheck-nats-", dir=workdir_parent()))
         self._make_nodes()
         self._start_proxies()
@@ -247,7 +246,6 @@ class NatsCluster:
                 preexec_fn=_die_with_parent,
             )
         node.paused = False
-        node.starts += 1
         return True
 
     def _kill_process(self, node: NatsNode) -> bool:
@@ -469,6 +467,3 @@ class NatsCluster:
                 if detail.get("name") == stream:
                     return detail  # type: ignore[no-any-return]
         return None
-
-    def pids(self) -> list[int]:
-        return [n.proc.pid for n in self.nodes if n.proc is not None and n.up]

@@ -1,12 +1,14 @@
 """Carry out a ``Schedule`` on a running :class:`NatsCluster` and record a ``History``.
 
-The order of faults and writes is the schedule's. Times are the model's, scaled by
-``time_scale``; where the model's timing rests on its own timeouts, the driver waits for
-the same *observable* state on the real cluster instead (see ``docs/real-cluster.md``):
+The order of faults and writes is the schedule's; each fault is carried out by its entry
+in :data:`FAULT_HANDLERS`. Times are the model's, scaled by ``time_scale``; where the
+model's timing rests on its own timeouts, the driver waits for the same *observable*
+state on the real cluster instead (see ``docs/real-cluster.md``):
 
 * a fault may carry an *ack mark* (acks the model had seen before it): the fault then
   also waits, bounded, until the real clients have that many acks;
-* a ``Restart`` is followed by waiting until that server is healthy again;
+* a fault that starts a server (a ``Restart``, or damage done to a running one, which is
+  killed, damaged and started again) is followed by waiting until it is healthy again;
 * the final phase heals, resumes and starts every server, waits until all routes are up,
   the stream has a leader and every replica is current, then reads every server's copy.
 """
@@ -56,7 +58,7 @@ def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> N
 
 
 def _log_parts(_inst: object, _attribute: object, value: tuple[str, ...]) -> None:
-    if not value or any(part not in LOG_PARTS for part in value):
+    if not isinstance(value, tuple) or not value or any(p not in LOG_PARTS for p in value):
         raise ConfigError(f"log_parts must name some of {LOG_PARTS}, got {value!r}")
 
 
@@ -68,9 +70,7 @@ class RunOptions:
     time_scale: float = attrs.field(default=1.0, validator=_positive)  # real s per model s
     pipeline: int = attrs.field(default=1, validator=_positive)  # publishes in flight/client
     # which files a `log` corruption damages: the stream's blocks, its Raft WAL, or both
-    log_parts: tuple[str, ...] = attrs.field(
-        default=LOG_PARTS, converter=tuple, validator=_log_parts
-    )
+    log_parts: tuple[str, ...] = attrs.field(default=LOG_PARTS, validator=_log_parts)
     mark_wait_s: float = 5.0  # longest extra wait for an ack mark
     restart_wait_s: float = 15.0  # longest wait for a restarted server to be healthy
     settle_s: float = 30.0  # longest final phase (heal .. reads done)

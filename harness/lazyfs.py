@@ -458,10 +458,6 @@ class LazyMount:
         self.stop()
         raise HarnessError(f"FUSE mount of {self.mountpoint} not ready in {_MOUNT_TIMEOUT_S}s")
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
     def _ask_quiet(self, command: str) -> str | None:
         try:
             return self.ask(command)

@@ -34,7 +34,7 @@ class _Link:
 
 
 class RouteProxies:
-    """Proxies for every directed link of an ``nodes``-node cluster."""
+    """One proxy per directed route link, all sharing one set of blocked pairs."""
 
     def __init__(self, links: dict[tuple[int, int], tuple[int, int]]) -> None:
         """``links[(i, j)] = (listen_port, node j's cluster port)``."""
@@ -42,7 +42,6 @@ class RouteProxies:
         self._blocked: frozenset[tuple[int, int]] = frozenset()
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
-        self.connections_accepted = 0
 
     # -- lifecycle
     def start(self) -> None:
@@ -133,7 +132,6 @@ class RouteProxies:
         except (TimeoutError, OSError):
             writer.transport.abort()
             return
-        self.connections_accepted += 1
         link.transports.update((writer, up_writer))
         try:
             await asyncio.gather(

@@ -34,7 +34,6 @@ class Verdict:
     unexpected: int
     lost_on_node: tuple[tuple[str, int], ...]
     violated: tuple[str, ...]  # names of the violated properties
-    summary: str = ""
 
     @classmethod
     def of(cls, history: History, violations: Sequence[Violation]) -> Verdict:
@@ -51,7 +50,6 @@ class Verdict:
                 sorted((str(k), len(v)) for k, v in (data.get("lost_on_node") or {}).items())
             ),
             violated=tuple(v.property for v in violations),
-            summary="; ".join(v.summary for v in violations),
         )
 
     @property
