@@ -205,10 +205,10 @@ class NatsCluster:
 
     def close(self) -> None:
         """Kill every server, unmount, stop proxies, remove the work dir (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
         with cleanup.signals_blocked():  # a second Ctrl-C must not cut cleanup short
+            if self._closed:
+                return
+            self._closed = True
             self._close()
 
     def _close(self) -> None:
