@@ -1,7 +1,8 @@
 """``ackcheck replay`` and ``ackcheck show``: rerun a trace, or look at it.
 
-Both catch :class:`AckcheckError` themselves (one line on stderr, exit 2), so they
-behave the same mounted in ``core/cli.py`` (``ackcheck.app.cli``) or driven directly by a test.
+Both turn an :class:`AckcheckError` into one line on stderr and exit 2 themselves
+(:mod:`ackcheck.app._exits`), so they behave the same under ``ackcheck`` and when a test
+drives them directly.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
+from ackcheck.app._exits import fail
 from ackcheck.errors import AckcheckError
 from ackcheck.traces.render import FORMATS, render
 from ackcheck.traces.store import load_trace
@@ -21,13 +23,7 @@ if TYPE_CHECKING:
     from ackcheck.harness import RealReplayReport
     from ackcheck.traces import Trace
 
-EXIT_BAD_INPUT = 2
 NATS_LOG_FILES = ("stream", "wal", "both")  # --log-files: one of the two, or both
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"ackcheck: error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 @click.command("replay")
@@ -55,7 +51,7 @@ def replay(
     """Rerun TRACE; exit 1 if its violation reproduces, 0 if it no longer does."""
     nats_only = (repeat, keep or None, time_scale, pipeline, log_files)
     if nats_version is None and any(value is not None for value in nats_only):
-        _fail("--repeat, --keep, --time-scale, --pipeline and --log-files only apply "
+        fail("--repeat, --keep, --time-scale, --pipeline and --log-files only apply "
               "with --nats VERSION")
     try:
         trace = load_trace(trace_path)
@@ -71,7 +67,7 @@ def replay(
 
         report = replay_in_sim(trace, overrides)
     except AckcheckError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for line in report.lines():
         click.echo(line)
     sys.exit(report.exit_code)
@@ -117,14 +113,14 @@ def show(trace_path: Path, fmt: str, out: Path | None) -> None:
             return
         text = render(trace, fmt, name=name)
     except AckcheckError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if out is None:
         click.echo(text, nl=False)
         return
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc.strerror or exc}")
+        fail(f"cannot write {out}: {exc.strerror or exc}")
     click.echo(f"wrote {out}", err=True)
 
 

@@ -363,6 +363,13 @@ class Workload:
         if self.interval <= 0 or self.timeout <= 0 or self.start < 0:
             raise ConfigError("workload interval and timeout must be > 0 and start >= 0")
 
+    def values(self) -> list[list[str]]:
+        """Each client's values in publish order: ``writes`` values dealt round-robin, so
+        client c gets ``"c-0", "c-1", ...`` (the same on the simulator and a real cluster)."""
+        clients, writes = self.clients, self.writes
+        counts = [writes // clients + (1 if c < writes % clients else 0) for c in range(clients)]
+        return [[f"{c}-{k}" for k in range(n)] for c, n in enumerate(counts)]
+
 
 @attrs.frozen
 class Schedule:

@@ -26,7 +26,7 @@ import attrs
 from ackcheck.errors import ConfigError, HarnessError
 from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
 from ackcheck.harness.config import STREAM
-from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node, split_values
+from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node
 from ackcheck.history import FaultEvent, FinalRead, History
 from ackcheck.schedule import (
     US_PER_S,
@@ -319,7 +319,7 @@ async def drive(cluster: NatsCluster, schedule: Schedule, options: RunOptions) -
             c, c % cluster.size, cluster.nodes[c % cluster.size].client_url, values, log,
             interval_s=interval_s, timeout_s=timeout_s, pipeline=options.pipeline,
         )
-        for c, values in enumerate(split_values(wl.clients, wl.writes))
+        for c, values in enumerate(wl.values())
     ]
     events: list[FaultEvent] = []
     fault_task = asyncio.ensure_future(

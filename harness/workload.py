@@ -35,12 +35,6 @@ from ackcheck.history import FinalRead, Op
 READ_BATCH = 512
 
 
-def split_values(clients: int, writes: int) -> list[list[str]]:
-    """``writes`` values dealt round-robin: client c gets ``"c-0", "c-1", ...``."""
-    counts = [writes // clients + (1 if c < writes % clients else 0) for c in range(clients)]
-    return [[f"{c}-{k}" for k in range(n)] for c, n in enumerate(counts)]
-
-
 async def connect(url: str, name: str) -> Any:
     """A client that keeps reconnecting to its one pinned server (no failover)."""
     return await nats.connect(

@@ -68,12 +68,6 @@ class Reader:
         self.error = ""
 
 
-def split_values(clients: int, writes: int) -> list[list[str]]:
-    """``writes`` values dealt round-robin: client c gets ``"c-0", "c-1", ...``."""
-    counts = [writes // clients + (1 if c < writes % clients else 0) for c in range(clients)]
-    return [[f"{c}-{k}" for k in range(n)] for c, n in enumerate(counts)]
-
-
 class ClientDriver:
     """Runs every client of one simulation.
 
@@ -93,7 +87,7 @@ class ClientDriver:
         self.settle = schedule.settle
         self.publishers = [
             Publisher(c, c % self.nodes, values)
-            for c, values in enumerate(split_values(wl.clients, wl.writes))
+            for c, values in enumerate(wl.values())
         ]
         self.readers: list[Reader] = []
         self.closed = False

@@ -18,14 +18,14 @@ from ackcheck.node import (
 )
 from ackcheck.schedule import NetworkSpec, Pause, Schedule, TimedFault, Workload
 from ackcheck.sim import simulate
-from ackcheck.sim.workload import split_values
 
 FAST = NetworkSpec(min_delay=100, max_delay=300)
 
 
 def test_values_are_dealt_round_robin() -> None:
-    assert split_values(3, 7) == [["0-0", "0-1", "0-2"], ["1-0", "1-1"], ["2-0", "2-1"]]
-    assert split_values(2, 0) == [[], []]
+    dealt = Workload(clients=3, writes=7).values()
+    assert dealt == [["0-0", "0-1", "0-2"], ["1-0", "1-1"], ["2-0", "2-1"]]
+    assert Workload(clients=2, writes=0).values() == [[], []]
 
 
 def test_each_value_is_published_once_when_all_succeed() -> None:
@@ -34,7 +34,8 @@ def test_each_value_is_published_once_when_all_succeed() -> None:
     h = simulate(sched, log_factory, LogConfig()).history
     pubs = [op for op in h.ops if op.f == "publish"]
     invokes = [op.value for op in pubs if op.type == "invoke"]
-    assert sorted(invokes) == sorted(v for vs in split_values(3, 30) for v in vs)
+    dealt = Workload(clients=3, writes=30).values()
+    assert sorted(invokes) == sorted(v for vs in dealt for v in vs)
     assert [op.index for op in h.ops] == list(range(len(h.ops)))
     assert {op.node for op in pubs if op.process == 2} == {0}  # client 2 -> node 2 % 2
     first = min(op.time for op in pubs)
