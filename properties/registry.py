@@ -12,6 +12,13 @@ from typing import Any, Protocol, TypeVar, overload, runtime_checkable
 
 from ackcheck.errors import ConfigError
 from ackcheck.history import History
+from ackcheck.properties.convergence import ConvergesAfterHeal
+from ackcheck.properties.duplicates import NoDuplicates
+from ackcheck.properties.durability import AckImpliesDurable
+from ackcheck.properties.elections import ElectionSafety
+from ackcheck.properties.leader_completeness import LeaderCompleteness
+from ackcheck.properties.log_matching import LogMatching
+from ackcheck.properties.state_machine import StateMachineSafety
 from ackcheck.properties.violation import Violation
 
 
@@ -88,16 +95,6 @@ def check(history: History, names: Sequence[str] | None = None) -> list[Violatio
 
 
 def _register_builtins() -> tuple[str, ...]:
-    # Imported here, not at the top: the checkers import nothing from this module, and
-    # keeping the list in one function makes the built-in set easy to read.
-    from ackcheck.properties.convergence import ConvergesAfterHeal
-    from ackcheck.properties.duplicates import NoDuplicates
-    from ackcheck.properties.durability import AckImpliesDurable
-    from ackcheck.properties.elections import ElectionSafety
-    from ackcheck.properties.leader_completeness import LeaderCompleteness
-    from ackcheck.properties.log_matching import LogMatching
-    from ackcheck.properties.state_machine import StateMachineSafety
-
     builtins: tuple[Property, ...] = (
         AckImpliesDurable(),
         ElectionSafety(),
