@@ -29,6 +29,7 @@ __all__ = [
     "FAULT_KINDS",
     "FAULT_TYPES",
     "FILE_TARGETS",
+    "LIMITS",
     "PARTITION_SHAPES",
     "TARGET_PREFIX",
     "US_PER_MS",
@@ -58,6 +59,27 @@ __all__ = [
 
 US_PER_MS = 1_000
 US_PER_S = 1_000_000
+
+#: Upper bounds of a schedule, checked whenever one is built (from a trace file, the CLI
+#: or a test): a value beyond them is a typo or a hostile file and would run for minutes
+#: or exhaust memory rather than test anything. ``time`` bounds every time and duration
+#: (µs); ``fault-field`` every integer field of a fault; ``seed`` the seed's magnitude.
+#: The trace schema states the same numbers (a test keeps them equal).
+LIMITS: dict[str, int] = {
+    "nodes": 100,
+    "time": 3_600 * US_PER_S,
+    "clients": 1_000,
+    "writes": 100_000,
+    "faults": 10_000,
+    "fault-field": 2**31 - 1,
+    "seed": 2**64 - 1,
+}
+
+
+def _within(what: str, value: int, limit: str) -> None:
+    if value > LIMITS[limit]:
+        raise ConfigError(f"{what} is {value}, more than the limit of {LIMITS[limit]}")
+
 
 FileTarget = Literal["log", "snapshot", "vote"]
 FILE_TARGETS: tuple[str, ...] = ("log", "snapshot", "vote")
@@ -314,6 +336,19 @@ FAULT_GROUPS: dict[str, tuple[str, ...]] = {
 FAULT_GROUPS["all"] = tuple(FAULT_KINDS)
 
 
+def _check_fault_fields(fault: Fault) -> None:
+    """Bounds every fault shares, read off its attrs fields (so a new kind needs no edit
+    here): integer fields within ``fault-field``; a node list names at least one node."""
+    for field in attrs.fields(type(fault)):
+        value = getattr(fault, field.name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 0:
+                raise ConfigError(f"fault {fault.kind} {field.name} is {value}, below 0")
+            _within(f"fault {fault.kind} {field.name}", value, "fault-field")
+        elif isinstance(value, tuple) and not value:
+            raise ConfigError(f"fault {fault.kind} names no node ({field.name} is empty)")
+
+
 @attrs.frozen
 class TimedFault:
     at: int
@@ -336,6 +371,7 @@ class NetworkSpec:
                 f"network delay must satisfy 0 <= min_delay <= max_delay, "
                 f"got {self.min_delay}..{self.max_delay}"
             )
+        _within("network max_delay", self.max_delay, "time")
         for name in ("loss", "duplicate", "reorder"):
             p = getattr(self, name)
             if not 0.0 <= p <= 1.0:
@@ -362,6 +398,10 @@ class Workload:
             raise ConfigError(f"workload writes must be >= 0, got {self.writes}")
         if self.interval <= 0 or self.timeout <= 0 or self.start < 0:
             raise ConfigError("workload interval and timeout must be > 0 and start >= 0")
+        _within("workload clients", self.clients, "clients")
+        _within("workload writes", self.writes, "writes")
+        for name in ("interval", "timeout", "start"):
+            _within(f"workload {name}", getattr(self, name), "time")
 
     def values(self) -> list[list[str]]:
         """Each client's values in publish order: ``writes`` values dealt round-robin, so
@@ -393,9 +433,16 @@ class Schedule:
             raise ConfigError(f"a cluster needs at least one node, got {self.nodes}")
         if self.duration < 0 or self.settle < 0:
             raise ConfigError("duration and settle must be >= 0")
+        _within("nodes", self.nodes, "nodes")
+        _within("duration", self.duration, "time")
+        _within("settle", self.settle, "time")
+        _within("the number of faults", len(self.faults), "faults")
+        _within("seed magnitude", abs(self.seed), "seed")
         for tf in self.faults:
             if tf.at < 0:
                 raise ConfigError(f"fault {tf.fault.describe()} at t={tf.at} is before 0")
+            _within(f"fault {tf.fault.kind} time", tf.at, "time")
+            _check_fault_fields(tf.fault)
             for n in tf.fault.nodes_named():
                 if not 0 <= n < self.nodes:
                     raise ConfigError(

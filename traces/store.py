@@ -7,22 +7,28 @@ and gzip's header carries neither a name nor an mtime.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import gzip
+import hashlib
 import json
+import os
+import re
+import tempfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from ackcheck.canonical import canonical
+from ackcheck.canonical import canonical, encode_event
 from ackcheck.errors import TraceError
-from ackcheck.history import History
+from ackcheck.history import Event, History
 from ackcheck.model import PRESETS
+from ackcheck.schedule import Schedule
 from ackcheck.traces.codec import (
     events_to_list,
     history_from_dict,
@@ -89,22 +95,63 @@ def save_trace(trace: Trace, path: str | Path) -> Path:
     return write_bytes(dumps(trace), path)
 
 
-def write_bytes(data: bytes, path: str | Path) -> Path:
-    """Write trace bytes to ``path`` atomically (a temporary file renamed over it; gzipped
-    when the name ends in ``.gz``). On any failure the temporary file is removed and a
-    one-line :class:`TraceError` says why; the old file, if any, is left as it was."""
+def write_bytes(data: bytes, path: str | Path, *, exclusive: bool = False) -> Path:
+    """Write trace bytes to ``path`` atomically, gzipped when the name ends in ``.gz``
+    (see :func:`atomic_write`)."""
     path = Path(path)
     if path.name.endswith(".gz"):
         data = gzip.compress(data, compresslevel=9, mtime=0)
-    tmp = path.with_name(path.name + ".tmp")
+    return atomic_write(data, path, exclusive=exclusive)
+
+
+def atomic_write(data: bytes, path: str | Path, *, exclusive: bool = False) -> Path:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the whole new one,
+    never a part: a temporary file beside it, fsynced, then renamed over it. With
+    ``exclusive`` an existing ``path`` is never replaced (:class:`FileExistsError`; the
+    name is claimed with ``O_EXCL`` first, so two writers cannot both win it). On every
+    failure, an interrupt included, the temporary file (and a claim) is removed and the
+    old file left as it was; an ``OSError`` becomes a one-line :class:`TraceError`."""
+    path = Path(path)
+    claimed = tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        if exclusive:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            claimed = path
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        tmp = claimed = None
+    except FileExistsError:
+        raise
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise TraceError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        for leftover in (tmp, claimed):
+            if leftover is not None:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
     return path
+
+
+def is_trace_file(path: str | Path) -> bool:
+    """Whether ``path`` holds an ackcheck trace (or anything gzipped, which a render never
+    is): what ``show --out`` refuses to write over. Unreadable counts as a trace."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except (FileNotFoundError, IsADirectoryError):
+        return False
+    except OSError:
+        return True
+    if head[:2] == GZIP_MAGIC:
+        return True
+    return f'"format":"{FORMAT}"'.encode() in head.replace(b" ", b"")
 
 
 # ------------------------------------------------------------------------- reading
@@ -156,6 +203,11 @@ EVENT_FIELDS: tuple[tuple[str, type, str], ...] = (
     ("data", dict, "object"),
     ("lamport", int, "integer"),
 )
+#: ``$defs/event`` of the schema: the simulator, ``n<id>`` (nodes), ``c<id>`` (clients);
+#: searched as JSON Schema's ``pattern`` is, so the two checks agree.
+ACTOR = re.compile(r"^(sim|[nc](0|[1-9][0-9]{0,5}))$")
+_ACTOR_ID = re.compile(r"([nc])([0-9]+)")
+EVENT_MINIMUM = {"time": 0, "lamport": 1}
 
 
 def _check_events(events: list[Any]) -> None:
@@ -170,6 +222,49 @@ def _check_events(events: list[Any]) -> None:
             if not isinstance(v, typ) or isinstance(v, bool):
                 raise TraceError(f"field events[{i}].{key}: {_short(v)} is not valid "
                                  f"(type {name!r})")
+        for key, least in EVENT_MINIMUM.items():
+            if e[key] < least:
+                raise TraceError(f"field events[{i}].{key}: {e[key]} is not valid "
+                                 f"(minimum {least})")
+        if not ACTOR.search(e["actor"]):
+            raise TraceError(f"field events[{i}].actor: {_short(e['actor'])} is not valid "
+                             f"(pattern {ACTOR.pattern!r})")
+
+
+def events_digest(events: Sequence[Event]) -> str:
+    """The digest of a run's events, as the simulator's recorder computes it (sha256 of
+    each event's :func:`ackcheck.canonical.encode_event` plus a newline)."""
+    h = hashlib.sha256()
+    for e in events:
+        h.update(encode_event(e.time, e.actor, e.kind, e.lamport, e.data).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _check_integrity(schedule: Schedule, history: History, digest: str) -> None:
+    """The trace agrees with itself: its events hash to its digest (a trace whose events
+    were cut or edited is refused, not replayed as a match), and every event and
+    history record stays within the cluster, the clients and the run's time."""
+    end = schedule.duration + schedule.settle
+    clients = schedule.workload.clients + schedule.nodes  # publishers, then one reader each
+    last = 0
+    for i, e in enumerate(history.events):
+        if e.time < last or e.time > end:
+            raise TraceError(f"field events[{i}].time: {e.time} is out of order or after "
+                             f"the run's end ({end})")
+        last = e.time
+        if e.actor != "sim":
+            m = _ACTOR_ID.fullmatch(e.actor)
+            if m is None or int(m[2]) >= (schedule.nodes if m[1] == "n" else clients):
+                raise TraceError(f"field events[{i}].actor: {e.actor} does not exist in "
+                                 f"this run ({schedule.nodes} nodes, {clients} clients)")
+    if history.end_time > end or history.heal_time > end:
+        raise TraceError(f"field history: end or heal time after the run's end ({end})")
+    actual = events_digest(history.events)
+    if actual != digest:
+        raise TraceError(
+            f"the stored events do not match the trace's digest (recorded {digest[:16]}, "
+            f"events hash to {actual[:16]}): the file was edited or cut"
+        )
 
 
 def _where(error: jsonschema.ValidationError) -> str:
@@ -208,10 +303,10 @@ def _check_version(doc: Mapping[str, Any]) -> bool:
     version = doc.get("version")
     if not isinstance(version, str):
         raise TraceError("field version: missing or not a string like '1.0'")
-    major_s, sep, minor_s = version.partition(".")
-    if not (sep and major_s.isdigit() and minor_s.isdigit()):
-        raise TraceError(f"field version: {version!r} is not 'major.minor'")
-    major, minor = int(major_s), int(minor_s)
+    match = re.fullmatch(r"([0-9]{1,6})\.([0-9]{1,6})", version, re.ASCII)
+    if match is None:
+        raise TraceError(f"field version: {_short(version)} is not 'major.minor'")
+    major, minor = int(match[1]), int(match[2])
     if major > FORMAT_MAJOR:
         raise TraceError(
             f"trace format {version} is newer than this ackcheck reads "
@@ -242,6 +337,9 @@ def _check_history_nodes(history: History) -> None:
     for part in ("observations", "final_reads", "residency", "losses"):
         named += [(f"history.{part}[{i}].node", (r.node,))
                   for i, r in enumerate(getattr(history, part))]
+    for i, fe in enumerate(history.faults):
+        if hasattr(fe.fault, "nodes") and not fe.fault.nodes:
+            raise TraceError(f"field history.faults[{i}].fault: names no node")
     for where, nodes in named:
         for n in nodes:
             if not 0 <= n < history.nodes:
@@ -267,6 +365,7 @@ def decode(doc: Any) -> Trace:
             f"history has {history.nodes} nodes but the schedule has {schedule.nodes}"
         )
     _check_history_nodes(history)
+    _check_integrity(schedule, history, doc["digest"])
     return Trace(
         preset=doc["preset"],
         overrides=tuple(doc["overrides"]),
@@ -306,6 +405,8 @@ def loads(data: bytes) -> Trace:
         raise TraceError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise TraceError("not JSON this reader accepts: nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise TraceError(f"not JSON this reader accepts: {exc}") from None
     return decode(doc)
 
 

@@ -260,3 +260,190 @@ def test_errors_name_the_field(tmp_path: Path, mutate: Any, message: str) -> Non
     mutate(doc)
     with pytest.raises(TraceError, match=message):
         load_trace(_write(tmp_path, "t.json", doc))
+
+
+# ----------------------------------------------- a trace is checked against itself
+
+def _sim_doc() -> dict[str, Any]:
+    """A trace of a real simulated run: its events hash to its digest."""
+    from trace_samples import simulated_trace
+
+    return json.loads(dumps(simulated_trace()))
+
+
+def _set_event(i: int, key: str, value: Any) -> Any:
+    return lambda d: d["events"][i].__setitem__(key, value)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.__setitem__("events", []),
+         r"the stored events do not match the trace's digest"),
+        (lambda d: d["events"].pop(5), r"do not match the trace's digest"),
+        (_set_event(3, "actor", "n99"), r"events\[3\]\.actor: n99 does not exist in this run"),
+        (_set_event(3, "actor", "c99"), r"events\[3\]\.actor: c99 does not exist"),
+        (_set_event(3, "actor", "n1 "), r"field events\[3\]\.actor: 'n1 ' is not valid"),
+        (_set_event(3, "time", -5), r"field events\[3\]\.time: -5 is not valid \(minimum 0\)"),
+        (_set_event(3, "time", 10**12), r"events\[3\]\.time: 1000000000000 is out of order"),
+        (_set_event(3, "lamport", 0), r"field events\[3\]\.lamport: 0 is not valid"),
+        (lambda d: d["schedule"]["faults"].append({"at": 5, "kind": "power-failure",
+                                                   "nodes": []}),
+         r"field schedule\.faults\[\d+\]\.nodes: \[\] should be non-empty"),
+        (lambda d: d["history"]["faults"].append(
+            {"time": 5, "fault": {"kind": "partition", "shape": "split", "nodes": []}}),
+         r"nodes: \[\] should be non-empty"),
+        (lambda d: d.__setitem__("digest", "ab"), r"field digest: 'ab' is not valid"),
+    ],
+)
+def test_a_trace_that_disagrees_with_itself_is_refused(
+    tmp_path: Path, mutate: Any, message: str
+) -> None:
+    doc = _sim_doc()
+    mutate(doc)
+    path = _write(tmp_path, "t.json", doc)
+    with pytest.raises(TraceError, match=message) as info:
+        load_trace(path)
+    assert "\n" not in str(info.value)
+    for command in (show, replay):  # the commands say the same, in one line, exit 2
+        result = CliRunner().invoke(command, [str(path)])
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        (("schedule", "duration"), 10**30, r"schedule\.duration: .* \(maximum 3600000000\)"),
+        (("schedule", "settle"), 3_600_000_001, r"schedule\.settle"),
+        (("schedule", "nodes"), 1000, r"schedule\.nodes: 1000 is not valid \(maximum 100\)"),
+        (("schedule", "workload", "writes"), 10**9, r"workload\.writes: 1000000000"),
+        (("schedule", "workload", "clients"), 10**6, r"workload\.clients"),
+        (("schedule", "network", "max_delay"), 10**30, r"network\.max_delay"),
+        (("schedule", "seed"), 10**40, r"schedule\.seed"),
+    ],
+)
+def test_huge_schema_shaped_values_are_refused_up_front(
+    tmp_path: Path, where: tuple[str, ...], value: int, message: str
+) -> None:
+    doc = _sim_doc()
+    target = doc
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    with pytest.raises(TraceError, match=message):
+        load_trace(_write(tmp_path, "t.json", doc))
+
+
+def test_twenty_thousand_faults_are_refused(tmp_path: Path) -> None:
+    doc = _sim_doc()
+    doc["schedule"]["faults"] = [{"at": 0, "kind": "crash", "node": 0}] * 20_000
+    with pytest.raises(TraceError, match=r"schedule\.faults"):
+        load_trace(_write(tmp_path, "t.json", doc))
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "\u00b9.0", "\u0661.0", "1.0\n", "1.", "1"])
+def test_odd_versions_are_one_line(tmp_path: Path, version: str) -> None:
+    doc = _doc()
+    doc["version"] = version
+    with pytest.raises(TraceError, match=r"field version: .* is not 'major\.minor'") as info:
+        load_trace(_write(tmp_path, "t.json", doc))
+    assert len(str(info.value)) < 300
+
+
+def test_a_number_of_thousands_of_digits_is_a_trace_error(tmp_path: Path) -> None:
+    text = dumps(sample_trace()).replace(b'"seed":7', b'"seed":' + b"9" * 5000)
+    with pytest.raises(TraceError, match="not JSON this reader accepts"):
+        loads(text)
+
+
+def test_the_schema_states_the_schedule_limits() -> None:
+    """trace.schema.json and ackcheck.schedule.LIMITS say the same numbers."""
+    from ackcheck.schedule import LIMITS
+    from ackcheck.traces.store import schema
+
+    defs = schema()["$defs"]
+    sched = defs["schedule"]["properties"]
+    assert sched["nodes"]["maximum"] == LIMITS["nodes"]
+    assert defs["time"]["maximum"] == LIMITS["time"]
+    assert sched["workload"]["properties"]["clients"]["maximum"] == LIMITS["clients"]
+    assert sched["workload"]["properties"]["writes"]["maximum"] == LIMITS["writes"]
+    assert sched["faults"]["maxItems"] == LIMITS["faults"]
+    assert defs["faultField"]["maximum"] == LIMITS["fault-field"]
+    assert sched["seed"]["maximum"] == LIMITS["seed"] == -sched["seed"]["minimum"]
+
+
+def test_every_limit_is_enforced_by_the_constructors() -> None:
+    """The same limits hold for a schedule built in Python (a test, the CLI)."""
+    import attrs
+
+    from ackcheck.errors import ConfigError
+    from ackcheck.schedule import LIMITS, Crash, NetworkSpec, Schedule, TimedFault, Workload
+
+    over = {name: limit + 1 for name, limit in LIMITS.items()}
+    with pytest.raises(ConfigError, match="nodes is 101"):
+        Schedule(nodes=over["nodes"])
+    with pytest.raises(ConfigError, match="duration"):
+        Schedule(duration=over["time"])
+    with pytest.raises(ConfigError, match="writes"):
+        Workload(writes=over["writes"])
+    with pytest.raises(ConfigError, match="clients"):
+        Workload(clients=over["clients"])
+    with pytest.raises(ConfigError, match="max_delay"):
+        NetworkSpec(max_delay=over["time"])
+    with pytest.raises(ConfigError, match="number of faults"):
+        Schedule(faults=(TimedFault(0, Crash(0)),) * over["faults"])
+    with pytest.raises(ConfigError, match="seed"):
+        Schedule(seed=-over["seed"])
+    with pytest.raises(ConfigError, match="offset"):
+        from ackcheck.schedule import BitFlip
+
+        Schedule(faults=(TimedFault(0, BitFlip(0, offset=over["fault-field"])),))
+    with pytest.raises(ConfigError, match="power-failure names no node"):
+        from ackcheck.schedule import PowerFailure
+
+        Schedule(faults=(TimedFault(0, PowerFailure(())),))
+    at_limit = Schedule(nodes=LIMITS["nodes"], duration=LIMITS["time"], seed=LIMITS["seed"])
+    assert attrs.evolve(at_limit, nodes=3).nodes == 3
+
+
+# ------------------------------------------------------------------- atomic writing
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import ackcheck.traces.store as store
+
+    path = save_trace(sample_trace(), tmp_path / "t.json")
+    old = path.read_bytes()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.os, "fsync", full)
+    with pytest.raises(TraceError, match="No space left on device"):
+        save_trace(sample_trace(heartbeats=3), path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["t.json"]
+
+
+def test_an_exclusive_write_never_replaces(tmp_path: Path) -> None:
+    from ackcheck.traces.store import write_bytes
+
+    (tmp_path / "t.json").write_bytes(b"mine")
+    with pytest.raises(FileExistsError):
+        write_bytes(b"theirs", tmp_path / "t.json", exclusive=True)
+    assert (tmp_path / "t.json").read_bytes() == b"mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.json"]
+
+
+def test_is_trace_file(tmp_path: Path) -> None:
+    from ackcheck.traces.store import is_trace_file
+
+    assert is_trace_file(save_trace(sample_trace(), tmp_path / "a.json"))
+    assert is_trace_file(save_trace(sample_trace(), tmp_path / "a.json.gz"))
+    assert not is_trace_file(_write(tmp_path, "notes.md", b"# notes\n"))
+    assert not is_trace_file(tmp_path / "missing.json")
+    assert not is_trace_file(tmp_path)

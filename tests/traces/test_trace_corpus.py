@@ -98,7 +98,7 @@ def test_rerecord_rewrites_a_stale_recording_of_the_same_schedule(tmp_path: Path
     import attrs
 
     from ackcheck.app.corpus import rerecord_one
-    from ackcheck.traces.store import save_trace
+    from ackcheck.traces.store import events_digest, save_trace
 
     source = next(p for p in corpus_files() if "nats-2.12.1--" in p.name)
     current = tmp_path / "current.json.gz"
@@ -106,8 +106,11 @@ def test_rerecord_rewrites_a_stale_recording_of_the_same_schedule(tmp_path: Path
     assert rerecord_one(current) == "current.json.gz: unchanged"
     assert current.read_bytes() == source.read_bytes()
 
-    stale = save_trace(attrs.evolve(load_trace(source), digest="0" * 64),
-                       tmp_path / "stale.json.gz")
+    # as an older simulator would have recorded it: other events, their own digest
+    old = load_trace(source)
+    events = old.events[:-1]
+    stale = save_trace(attrs.evolve(old, history=attrs.evolve(old.history, events=events),
+                                    digest=events_digest(events)), tmp_path / "stale.json.gz")
     assert "re-recorded" in rerecord_one(stale)
     fresh = load_trace(stale)
     assert fresh.schedule == load_trace(source).schedule

@@ -86,11 +86,16 @@ def test_cli_replay_real_cluster_options_need_nats(lossy: Path) -> None:
         assert "only apply with --nats VERSION" in result.stderr, option
 
 
-def test_tampered_digest_is_a_mismatch(lossy: Path, tmp_path: Path) -> None:
+def test_a_recording_by_another_simulator_is_a_mismatch(lossy: Path, tmp_path: Path) -> None:
+    from ackcheck.traces.store import events_digest
+
     trace = load_trace(lossy)
-    tampered = save_trace(attrs.evolve(trace, digest="0" * 64), tmp_path / "x.json")
-    result = CliRunner().invoke(replay, [str(tampered)])
-    assert "digest MISMATCH: recorded 0000000000000000" in result.output
+    events = trace.events[:-1]  # other events, with their own digest: not this simulator's
+    digest = events_digest(events)
+    other = attrs.evolve(trace, history=attrs.evolve(trace.history, events=events),
+                         digest=digest)
+    result = CliRunner().invoke(replay, [str(save_trace(other, tmp_path / "x.json"))])
+    assert f"digest MISMATCH: recorded {digest[:16]}" in result.output
     assert result.exit_code == 1  # the violation itself still reproduces
 
 
@@ -204,6 +209,6 @@ def test_a_user_node_trace_round_trips_and_replays(user_node: str, tmp_path: Pat
                        history=outcome.history, digest=outcome.digest)
     path = save_trace(trace, tmp_path / "user.json")
     assert load_trace(path) == trace
-    result = CliRunner().invoke(replay, [str(path)])
+    result = CliRunner().invoke(replay, [str(path), "--allow-node", user_node])
     assert "digest matches" in result.output
     assert result.exit_code == (1 if outcome.violations else 0)

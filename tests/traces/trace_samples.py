@@ -30,6 +30,7 @@ from ackcheck.schedule import (
     Workload,
 )
 from ackcheck.traces import Trace, TraceViolation, make_trace
+from ackcheck.traces.store import events_digest
 
 POWER_AT = 300_000
 
@@ -133,6 +134,7 @@ def sample_history(heartbeats: int = 20) -> History:
 
 
 def sample_trace(heartbeats: int = 20, preset: str | None = None) -> Trace:
+    history = sample_history(heartbeats)
     return make_trace(
         preset=preset,
         overrides=("fsync=never",),
@@ -149,8 +151,8 @@ def sample_trace(heartbeats: int = 20, preset: str | None = None) -> Trace:
             ),
             data={"value": "0-1", "nodes": [0, 1]},
         ),
-        history=sample_history(heartbeats),
-        digest="ab" * 32,
+        history=history,
+        digest=events_digest(history.events),  # a reader checks the events against it
     )
 
 
