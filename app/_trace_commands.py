@@ -1,8 +1,11 @@
 """``ackcheck replay`` and ``ackcheck show``: rerun a trace, or look at it.
 
-Both turn an :class:`AckcheckError` into one line on stderr and exit 2 themselves
-(:mod:`ackcheck.app._exits`), so they behave the same under ``ackcheck`` and when a test
-drives them directly.
+Both turn an :class:`AckcheckError` into one line on stderr and exit 2 themselves, and
+anything unexpected into an internal error (:mod:`ackcheck.app._exits`), so they behave
+the same under ``ackcheck`` and when a test drives them directly. A trace is checked
+against itself when it is loaded (``ackcheck.traces.store``); a trace that names a node
+implementation other than the built-in one is not imported unless ``--allow-node`` says
+so; ``show --out`` never writes over a trace.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ackcheck.app._exits import fail
+from ackcheck.app._exits import fail, one_line_errors
+from ackcheck.app._paths import check_real_replay_environment, check_render_target
 from ackcheck.errors import AckcheckError
 from ackcheck.traces.render import FORMATS, render
-from ackcheck.traces.store import load_trace
+from ackcheck.traces.store import atomic_write, load_trace
 
 if TYPE_CHECKING:
     from ackcheck.harness import RealReplayReport
@@ -43,16 +47,22 @@ NATS_LOG_FILES = ("stream", "wal", "both")  # --log-files: one of the two, or bo
 @click.option("--log-files", default=None, type=click.Choice(NATS_LOG_FILES),
               help="With --nats: which files a log corruption damages: the stream's "
               "blocks, its Raft WAL, or both [default: both].")
+@click.option("--allow-node", "allowed_nodes", multiple=True, metavar="REF",
+              help="Import and run this node implementation if the trace names it "
+              "(a trace's own code is never run otherwise); repeatable.")
+@one_line_errors
 def replay(
     trace_path: Path, overrides: tuple[str, ...], nats_version: str | None,
     repeat: int | None, keep: bool, time_scale: float | None, pipeline: int | None,
-    log_files: str | None,
+    log_files: str | None, allowed_nodes: tuple[str, ...],
 ) -> None:
     """Rerun TRACE; exit 1 if its violation reproduces, 0 if it no longer does."""
     nats_only = (repeat, keep or None, time_scale, pipeline, log_files)
     if nats_version is None and any(value is not None for value in nats_only):
         fail("--repeat, --keep, --time-scale, --pipeline and --log-files only apply "
               "with --nats VERSION")
+    if nats_version is not None:  # before any server starts
+        check_real_replay_environment()
     try:
         trace = load_trace(trace_path)
         what = trace.violation.property if trace.violation else "no violation"
@@ -64,7 +74,9 @@ def replay(
             click.echo(real.render())
             sys.exit(real.exit_code)
         from ackcheck.app._replay import replay_in_sim
+        from ackcheck.app._runner import check_trusted
 
+        check_trusted(trace.node, allowed_nodes)
         report = replay_in_sim(trace, overrides)
     except AckcheckError as exc:
         fail(str(exc))
@@ -98,29 +110,25 @@ def _replay_on_nats(
 @click.argument("trace_path", metavar="TRACE", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of stdout.")
+              help="Write to this file instead of stdout (never over a trace).")
+@one_line_errors
 def show(trace_path: Path, fmt: str, out: Path | None) -> None:
     """Render TRACE as a timeline, a bug report, a diagram or a history for other tools."""
-    try:
-        trace = load_trace(trace_path)
-        name = trace_path.name
-        if out is None and fmt == "text" and _colour():
-            from rich.console import Console
+    if out is not None:
+        check_render_target(out, trace_path)
+    trace = load_trace(trace_path)
+    if out is None and fmt == "text" and _colour():
+        from rich.console import Console
 
-            from ackcheck.traces.render_text import render_rich
+        from ackcheck.traces.render_text import render_rich
 
-            Console(highlight=False, soft_wrap=True).print(render_rich(trace), end="")
-            return
-        text = render(trace, fmt, name=name)
-    except AckcheckError as exc:
-        fail(str(exc))
+        Console(highlight=False, soft_wrap=True).print(render_rich(trace), end="")
+        return
+    text = render(trace, fmt, name=trace_path.name)
     if out is None:
         click.echo(text, nl=False)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
+    atomic_write(text.encode("utf-8"), out)  # all of it or, on a full disk, nothing
     click.echo(f"wrote {out}", err=True)
 
 

@@ -2,8 +2,9 @@
 
 A trace's file name is its preset, its property and a hash of its whole content (config,
 overrides, properties, schedule, events), so two traces that differ in anything get
-different names and an earlier trace is never replaced by a different one; saving the
-same trace again finds the identical file and leaves it be.
+different names and an earlier trace is never replaced by a different one (a name is
+claimed with ``O_EXCL``, so not even by a concurrent search); saving the same trace again
+finds the identical file and leaves it be.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ def save_counterexample(trace: Trace, directory: str | Path) -> Path:
     for n in range(1000):
         path = folder / (name if n == 0 else f"{stem}.{n}.json")
         try:
+            return write_bytes(data, path, exclusive=True)  # claims the name, or fails
+        except FileExistsError:
+            pass
+        try:
             if path.read_bytes() == data:
                 return path  # already saved, byte for byte
-        except FileNotFoundError:
-            return write_bytes(data, path)
         except OSError:
             pass  # unreadable: not ours to replace, try the next name
     raise AckcheckError(f"no free trace file name for {name} in {folder}")

@@ -1,7 +1,9 @@
 """The ``ackcheck`` command.
 
 Exit codes, for every command: 0 = checked and the properties hold, 1 = a property was
-violated, 2 = bad input or environment (one line on stderr, no traceback).
+violated, 2 = bad input or environment (one line on stderr, no traceback), 3 = internal
+error (one line naming the file that holds the traceback), 130 = interrupted
+(:mod:`ackcheck.app._exits`, docs/errors.md).
 """
 
 from __future__ import annotations
@@ -12,24 +14,32 @@ import os
 import sys
 from typing import Any
 
+import attrs
 import click
 
 from ackcheck import __version__
 from ackcheck.app import _report as report
 from ackcheck.app._exits import (
+    EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_VIOLATION,
     fail,
+    handle_unexpected,
     one_line_errors,
 )
-from ackcheck.app._explore import DEFAULT_PRESET
+from ackcheck.app._explore import DEFAULT_PRESET, ExploreResult
 from ackcheck.app._explore import explore as run_explore
 from ackcheck.app._options import SearchOptions
+from ackcheck.app._paths import check_cache_environment, check_output_dir
+from ackcheck.app._tracefiles import save_counterexample
 from ackcheck.errors import AckcheckError
 from ackcheck.model import PRESETS
 from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
-from ackcheck.schedule import Workload
+from ackcheck.schedule import LIMITS, Workload
+
+#: More processes than this per core only adds start-up time and memory.
+MAX_WORKERS = 4 * (os.cpu_count() or 1)
 
 
 class LazyGroup(click.Group):
@@ -54,8 +64,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ackcheck")
-def cli() -> None:
+@click.pass_context
+@one_line_errors
+def cli(ctx: click.Context) -> None:
     """Find acknowledged writes that a replicated log loses under faults."""
+    if ctx.invoked_subcommand == "nats":  # before any download or listing starts
+        check_cache_environment()
 
 
 @cli.command()
@@ -86,14 +100,16 @@ def list_properties() -> None:
               help="Property to check; repeatable (default: the default set).")
 @click.option("--faults", default=None, metavar="KIND,...",
               help="Fault kinds or groups (process, network, power, disk, all).")
-@click.option("--nodes", default=5, show_default=True, type=int, help="Cluster size.")
+@click.option("--nodes", default=5, show_default=True, type=click.IntRange(1, LIMITS["nodes"]),
+              help="Cluster size.")
 @click.option("--examples", default=None, type=int, help="Schedules to try at most.")
 @click.option("--budget", default=None, type=float, help="Seconds to search at most.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Search seed.")
-@click.option("--max-faults", default=8, show_default=True, type=int)
-@click.option("--writes", default=50, show_default=True, type=int,
+@click.option("--max-faults", default=8, show_default=True,
+              type=click.IntRange(0, LIMITS["faults"]))
+@click.option("--writes", default=50, show_default=True, type=click.IntRange(0, LIMITS["writes"]),
               help="Acked writes to attempt per schedule.")
-@click.option("--workers", default=None, type=click.IntRange(min=1),
+@click.option("--workers", default=None, type=click.IntRange(1, MAX_WORKERS),
               help="Independent searches in parallel processes [default: one per core].")
 @click.option("--out", default="ackcheck-traces", show_default=True,
               type=click.Path(file_okay=False), help="Where counterexample traces go.")
@@ -116,6 +132,7 @@ def explore(
     as_json: bool,
 ) -> None:
     """Search fault schedules for a violation; print the smallest one found."""
+    check_output_dir(out)  # before the search: a counterexample must not be found in vain
     if examples is None and budget is None:
         budget = 60.0
     options = SearchOptions(
@@ -139,34 +156,54 @@ def explore(
     show_progress = not as_json and sys.stderr.isatty() and "NO_COLOR" not in os.environ
     with report.ProgressLine(enabled=show_progress) as line:
         result = run_explore(
-            target, overrides=overrides, node=node, options=options, out=out,
-            progress=line.update,
+            target, overrides=overrides, node=node, options=options, progress=line.update,
         )
+    result, not_saved = _save(result, out)
     if as_json:
         click.echo(json.dumps(report.summary_dict(result), sort_keys=True))
     else:
         click.echo(report.summary_text(result))
+    if not_saved is not None:  # the counterexample is above, on stdout; the file is not
+        fail(f"{not_saved} (the counterexample is printed above)")
     sys.exit(EXIT_OK if result.ok else EXIT_VIOLATION)
 
 
+def _save(result: ExploreResult, out: str) -> tuple[ExploreResult, str | None]:
+    """Save the counterexample's trace in ``out``; on failure (a disk filled up during
+    the search) keep the result to print, and say why."""
+    ce = result.counterexample
+    if ce is None:
+        return result, None
+    try:
+        path = save_counterexample(ce.trace, out)
+    except AckcheckError as exc:
+        return result, f"could not save the trace: {exc}"
+    return attrs.evolve(result, counterexample=attrs.evolve(ce, trace_path=path)), None
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: turns every user error into one line and exit 2."""
+    """Entry point: every user error is one line and exit 2, an interrupt 130, anything
+    unexpected an internal error (exit 3, the traceback in a file); never a bare
+    traceback, never a 1 that is not a violation."""
     try:
         rv = cli.main(args=argv, prog_name="ackcheck", standalone_mode=False)
     except AckcheckError as exc:
         fail(str(exc))
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("ackcheck: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.UsageError as exc:  # a bad option: one line, and where to read more
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            click.echo(exc.ctx.get_help())  # a bare `ackcheck`: the help, as --help does
+            sys.exit(EXIT_OK)
         where = exc.ctx.command_path if exc.ctx is not None else "ackcheck"
         fail(f"{exc.format_message()} (see '{where} --help')")
     except click.ClickException as exc:
         fail(exc.format_message())
-    except KeyboardInterrupt:
-        click.echo("ackcheck: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+    except Exception as exc:
+        handle_unexpected(exc)
+    # a command returns only when it has nothing to report (--help, --version, presets)
+    sys.exit(rv if rv in (EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT) else EXIT_OK)
 
 
 if __name__ == "__main__":

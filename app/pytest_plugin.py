@@ -7,7 +7,9 @@ so nothing heavy is imported until a counterexample or a replay needs it.
 * ``--ackcheck-trace-dir DIR`` (ini ``ackcheck_trace_dir``): where traces of failing
   tests are written (default ``ackcheck-traces``).
 * ``--ackcheck-replay TRACE`` (repeatable): run only these trace files, each as a test
-  that fails while its violation still reproduces.
+  that fails while its violation still reproduces. A trace naming a node implementation
+  other than the built-in one is imported only if ``--ackcheck-allow-node REF`` repeats
+  that reference: a downloaded trace never runs its author's code by itself.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="replay a saved trace file as a test (repeatable); other tests are deselected",
     )
+    group.addoption(
+        "--ackcheck-allow-node",
+        metavar="REF",
+        action="append",
+        default=[],
+        help="with --ackcheck-replay: import and run this node implementation when a "
+        "trace names it (repeatable); a trace's own code is never run otherwise",
+    )
     parser.addini("ackcheck_trace_dir", "directory for counterexample trace files")
 
 
@@ -58,15 +68,18 @@ class ReplayItem(pytest.Item):
 
     def runtest(self) -> None:
         from ackcheck.app._replay import build_config
-        from ackcheck.app._runner import run_once
+        from ackcheck.app._runner import check_trusted, run_once
         from ackcheck.errors import AckcheckError
         from ackcheck.traces import load_trace
 
         try:
             trace = load_trace(self.trace_file)
+            allowed = self.config.getoption("--ackcheck-allow-node")
+            check_trusted(trace.node, allowed, flag="--ackcheck-allow-node")
+            outcome = run_once(build_config(trace)[0], trace.schedule, trace.node,
+                               trace.properties)
         except AckcheckError as exc:
             raise pytest.fail(str(exc), pytrace=False) from None
-        outcome = run_once(build_config(trace)[0], trace.schedule, trace.node, trace.properties)
         if outcome.violations:
             v = outcome.violations[0]
             same = "digest matches" if outcome.digest == trace.digest else "digest differs"
@@ -97,7 +110,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     exc = call.excinfo.value if call.excinfo is not None else None
     if exc is not None and hasattr(exc, "save_trace") and hasattr(exc, "outcome"):
-        path = exc.save_trace(_trace_dir(item.config))
+        from ackcheck.errors import AckcheckError
+
+        try:
+            path = exc.save_trace(_trace_dir(item.config))
+        except AckcheckError as error:  # a full disk must not turn a failure into a crash
+            report.sections.append(("ackcheck", f"could not save the trace: {error}"))
+            return report
         command = f"ackcheck replay {path}"
         report.sections.append(
             ("ackcheck", f"trace: {path}\nreplay: {command}\nor: pytest --ackcheck-replay {path}")
