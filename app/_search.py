@@ -25,6 +25,7 @@ from hypothesis.strategies import SearchStrategy
 from ackcheck.app import _metrics as metrics
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, run_once
+from ackcheck.app._seeded import isolated
 from ackcheck.app._strategies import fault_schedules, parse_kinds
 from ackcheck.schedule import Schedule
 
@@ -197,7 +198,7 @@ def _probe(
     def probe(schedule: Schedule) -> None:
         state.run(schedule)
 
-    return probe
+    return isolated(probe)  # the seed alone decides the examples (ackcheck.app._seeded)
 
 
 def search_once(
