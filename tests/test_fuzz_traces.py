@@ -42,20 +42,19 @@ VALUES = st.one_of(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node[:6]):  # the first few of a long list are enough
-            out += _paths(v, (*prefix, i))
-    return out
-
-
 _DOC = base_doc()
-#: Where mutations land: every field of the envelope, schedule and history, a few events.
-PATHS = [p for p in _paths(_DOC) if p]
+
+
+def _draw_path(draw: st.DrawFn, doc: Any) -> tuple[Any, ...]:
+    """A path into ``doc`` chosen one level at a time (the first few items of a list)."""
+    path: list[Any] = []
+    node = doc
+    while isinstance(node, (dict, list)) and node and (not path or draw(st.booleans())):
+        keys = sorted(node) if isinstance(node, dict) else list(range(min(len(node), 6)))
+        key = draw(st.sampled_from(keys))
+        path.append(key)
+        node = node[key]
+    return tuple(path)
 
 
 def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
@@ -98,7 +97,9 @@ def mutated_doc(draw: st.DrawFn) -> Any:
             if isinstance(target, dict):
                 target[where[-1]] = value
             continue
-        path = draw(st.sampled_from(PATHS))
+        path = _draw_path(draw, doc)
+        if not path:
+            continue
         try:
             parent = _parent(doc, path)
             if how == "replace":
