@@ -15,6 +15,7 @@ from ackcheck.harness.proxy import free_ports
 from ackcheck.history import History
 from ackcheck.schedule import Schedule
 from ackcheck.traces import make_trace, save_trace
+from ackcheck.traces.store import events_digest
 
 pytestmark = pytest.mark.nats
 
@@ -35,7 +36,7 @@ def _trace_file(tmp_path):
     schedule = Schedule(nodes=3)
     trace = make_trace(
         preset=None, overrides=(), config={"fsync": "2m"}, node="raft", schedule=schedule,
-        properties=None, violation=None, history=History(nodes=3), digest="0" * 64,
+        properties=None, violation=None, history=History(nodes=3), digest=events_digest(()),
     )
     return save_trace(trace, tmp_path / "t.json")
 
