@@ -49,6 +49,10 @@ class RunOutcome:
         return not self.violations
 
 
+#: Node factories already loaded, by (working directory, reference).
+_RESOLVED: dict[tuple[str, str], NodeFactory] = {}
+
+
 def resolve_node(ref: str | NodeFactory) -> NodeFactory:
     """``"raft"`` is the built-in model; ``"package.module:Class"`` or
     ``"path/to/file.py:Class"`` names any node implementation of :mod:`ackcheck.node` (a
@@ -64,9 +68,6 @@ def resolve_node(ref: str | NodeFactory) -> NodeFactory:
     if cached is None:
         cached = _RESOLVED[key] = _load_factory(ref)
     return cached
-
-
-_RESOLVED: dict[tuple[str, str], NodeFactory] = {}
 
 
 def _load_factory(ref: str) -> NodeFactory:
