@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ from ackcheck.traces.store import dumps
 BASE = Path(__file__).resolve().parent.parent / "traces" / "corpus" / (
     "raft-unpersisted-vote--election-safety.json.gz"
 )
+
+
+def examples(default: int) -> int:
+    """``default`` examples per fuzz test, or ``$ACKCHECK_FUZZ_EXAMPLES`` for a soak."""
+    return int(os.environ.get("ACKCHECK_FUZZ_EXAMPLES") or default)
 
 
 @attrs.frozen

@@ -6,7 +6,8 @@ unwritable or the input itself, node references to stdlib functions and broken f
 and runs ``ackcheck`` in this process. Every run must keep ``fuzz_tools.assert_contract``:
 exit 0, 1 or 2, one line for 2, no traceback, no pre-existing file changed. Searches are
 kept to a handful of examples so the suite stays fast; nothing here reaches the network
-or starts a server (``--nats`` only ever gets malformed versions).
+or starts a server (``--nats`` only ever gets malformed versions). A soak:
+``ACKCHECK_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz_cli.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from fuzz_tools import BASE, assert_contract, run_cli, snapshot
+from fuzz_tools import BASE, assert_contract, examples, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,7 +122,7 @@ def _resolve(argv: list[str], root: Path) -> list[str]:
     return out
 
 
-FUZZ = settings(max_examples=80, deadline=None, database=None,
+FUZZ = settings(max_examples=examples(80), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.nested_given])
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzz_tools import BASE, assert_contract, base_doc, run_cli, snapshot
+from fuzz_tools import BASE, assert_contract, base_doc, examples, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -144,7 +144,7 @@ def _folder() -> Iterator[Path]:
         yield folder
 
 
-FUZZ = settings(max_examples=120, deadline=None, database=None,
+FUZZ = settings(max_examples=examples(120), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -170,7 +170,7 @@ def test_show_keeps_the_contract(encoded: tuple[str, bytes], fmt: str, out: str)
         assert_contract(run_cli(argv), folder, before)
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=examples(60))
 @given(mutated_bytes(), st.sampled_from([[], ["--set", "fsync=always"], ["--set", "bogus=1"],
                                          ["--allow-node", "os:system"]]))
 def test_replay_keeps_the_contract(encoded: tuple[str, bytes], extra: list[str]) -> None:
