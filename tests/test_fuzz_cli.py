@@ -21,6 +21,8 @@ from fuzz_tools import BASE, assert_contract, examples, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ackcheck.traces.store import is_trace_file
+
 ROOT = Path(__file__).resolve().parent.parent
 USER_NODE = ROOT / "docs" / "user_protocol" / "primary_backup.py"
 
@@ -131,5 +133,16 @@ FUZZ = settings(max_examples=examples(80), deadline=None, database=None,
 def test_the_command_line_keeps_the_contract(argv: list[str]) -> None:
     with _workspace() as root:
         before = snapshot(root)
-        ran = run_cli(_resolve(argv, root))
-        assert_contract(ran, root, before)
+        resolved = _resolve(argv, root)
+        ran = run_cli(resolved)
+        assert_contract(ran, root, before, _render_target(resolved, root))
+
+
+def _render_target(argv: list[str], root: Path) -> frozenset[str]:
+    """``show --out FILE`` may replace FILE when it is not a trace (an earlier render)."""
+    if argv[:1] != ["show"] or "--out" not in argv[:-1]:
+        return frozenset()
+    out = Path(argv[len(argv) - 1 - argv[::-1].index("--out") + 1])
+    if not out.is_file() or is_trace_file(out) or out.parent != root:
+        return frozenset()
+    return frozenset({out.name})
