@@ -13,14 +13,18 @@ or starts a server (``--nats`` only ever gets malformed versions). A soak:
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fuzz_tools import BASE, assert_contract, examples, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import ackcheck.app.cli as cli_module
+from ackcheck.app._options import SearchOptions
 from ackcheck.traces.store import is_trace_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +126,16 @@ def _resolve(argv: list[str], root: Path) -> list[str]:
             arg = str(root / arg)
         out.append(arg)
     return out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_shrinking() -> Iterator[None]:
+    """A fuzzed search may find a violation; its shrinking (60 s by default, and the
+    reseeding after it) is not what is tested here, so it gets a second at most."""
+    quick = functools.partial(SearchOptions, shrink_budget=1.0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli_module, "SearchOptions", quick)
+        yield
 
 
 FUZZ = settings(max_examples=examples(80), deadline=None, database=None,
