@@ -69,7 +69,7 @@ LIMITS: dict[str, int] = {
     "nodes": 100,
     "time": 3_600 * US_PER_S,
     "clients": 1_000,
-    "writes": 100_000,
+    "writes": 5_000,
     "faults": 10_000,
     "fault-field": 2**31 - 1,
     "seed": 2**64 - 1,
