@@ -40,6 +40,7 @@ class LazyGroup(click.Group):
         "replay": "ackcheck.app._trace_commands:replay",
         "show": "ackcheck.app._trace_commands:show",
         "nats": "ackcheck.app._nats_commands:nats",
+        "campaign": "ackcheck.app._campaign_command:campaign",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
