@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs README.md's numbered command N ("Start here", the first ```sh block: its lines
+# that are not comments, in order) exactly as written, with Debian's /usr/bin/python3 as
+# `python3`, so that the README cannot drift from what works on a fresh Debian machine.
+# Usage: bash .ci/readme-command.sh N   (exit code: the command's)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="$1"
+cmd="$(awk '/^## Start here/{s=1} s && /^```sh/{b=1; next} b && /^```/{exit} b' README.md \
+    | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$' | sed -n "${n}p")"
+if [ -z "$cmd" ]; then
+    echo "readme-command: README.md has no command $n under 'Start here'" >&2
+    exit 2
+fi
+bin="$(mktemp -d)"
+trap 'rm -rf "$bin"' EXIT
+ln -s /usr/bin/python3 "$bin/python3"
+echo "\$ $cmd"
+PATH="$bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" bash -c "$cmd"
