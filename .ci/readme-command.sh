@@ -12,8 +12,12 @@ if [ -z "$cmd" ]; then
     echo "readme-command: README.md has no command $n under 'Start here'" >&2
     exit 2
 fi
-bin="$(mktemp -d)"
-trap 'rm -rf "$bin"' EXIT
-ln -s /usr/bin/python3 "$bin/python3"
+# Debian's PATH: python3 is /usr/bin/python3 (not a pyenv or other shim that may come first)
+debian_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+py="$(PATH="$debian_path" command -v python3)"
+if [ "$py" != /usr/bin/python3 ]; then
+    echo "readme-command: python3 on Debian's PATH is $py, not /usr/bin/python3" >&2
+    exit 2
+fi
 echo "\$ $cmd"
-PATH="$bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" bash -c "$cmd"
+PATH="$debian_path" bash -c "$cmd"
