@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,17 @@ def row_of(cell: Cell, result: CellResult, traces: list[str]) -> dict[str, Any]:
     }
 
 
+def _append_row(path: Path, fields: Sequence[str], row: dict[str, Any]) -> None:
+    """Append one row (and the header to a new file), flushed on return."""
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
 class ResultTable:
     """The campaign's CSV: one row per finished cell, appended and flushed as each
     arrives; the rows already there are the cells a rerun skips."""
@@ -94,13 +105,7 @@ class ResultTable:
         return {r["cell"] for r in self.rows}
 
     def append(self, row: dict[str, Any]) -> None:
-        new = not self.path.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=self.header)
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+        _append_row(self.path, self.header, row)
         self.rows.append({k: str(v) for k, v in row.items()})
 
 
@@ -245,12 +250,8 @@ class CounterexampleIndex:
         if ce.key in self.by_key:
             return self.by_key[ce.key]
         name = save_counterexample(ce.trace, self.folder / TRACES).name
-        new = not self.path.exists()
-        with self.path.open("a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=self.FIELDS)
-            if new:
-                writer.writeheader()
-            writer.writerow({"key": ce.key, "property": ce.property, "faults": ce.faults,
-                             "trace": name, "first_cell": cell_id})
+        _append_row(self.path, self.FIELDS, {"key": ce.key, "property": ce.property,
+                                             "faults": ce.faults, "trace": name,
+                                             "first_cell": cell_id})
         self.by_key[ce.key] = name
         return name
