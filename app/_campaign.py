@@ -196,9 +196,9 @@ def run_campaign(
     if progress is not None:
         progress(finished, total, "")
     if todo:
-        from dask.distributed import as_completed
-
         with dask_client(scheduler, workers) as client:
+            from dask.distributed import as_completed
+
             n_workers = _check_workers(client)
             futures = [client.submit(run_cell, c, key=f"ackcheck-cell-{c.id}", pure=False)
                        for c in todo]
