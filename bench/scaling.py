@@ -10,7 +10,9 @@ seconds, 50 writes, up to 8 faults), ``--repeat`` searches of ``--seconds`` each
 worker count. Two rates per search: *steady* (examples / the search budget, what the
 workers sustain once running) and *wall* (examples / wall time of the whole call,
 spawning the workers included). Then the speed-up over one worker and the efficiency
-(speed-up / workers). ``campaign`` and ``soak`` parts: ``ackcheck campaign`` on a
+(speed-up / workers), and examples per CPU second (all processes): equal for 1 and N
+workers means the workers cost nothing extra, so only busy cores keep them from N
+times one worker. ``campaign`` and ``soak`` parts: ``ackcheck campaign`` on a
 LocalCluster, examples / wall seconds (cluster start included).
 
 Scaling can only be read off an idle machine: the load average is printed before and
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -42,25 +45,34 @@ def _load(when: str) -> float:
     return one
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the spawned workers)."""
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                 resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def explore_part(workers: list[int], seconds: float, repeat: int) -> None:
     print(f"explore, preset raft, standard example, {repeat} searches of {seconds:g}s per "
           f"worker count ({build_description()}):")
     _load("before")
     base: float | None = None
     for n in workers:
-        steady, wall = [], []
+        steady, wall, per_cpu = [], [], []
         for i in range(repeat):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu_seconds()
             result = explore("raft", budget=seconds, seed=i, workers=n, shrink_budget=0.0)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
             assert result.ok, "the raft preset broke a property: see its counterexample"
             steady.append(result.stats.examples / seconds)
             wall.append(result.stats.examples / elapsed)
+            per_cpu.append(result.stats.examples / cpu)
         med = statistics.median(steady)
         base = med if base is None else base
         print(f"  {n} worker(s): steady median {med:.0f} examples/s (range "
-              f"{min(steady):.0f}-{max(steady):.0f}), wall {statistics.median(wall):.0f}/s; "
-              f"speed-up {med / base:.2f}x, efficiency {med / base / n:.0%}", flush=True)
+              f"{min(steady):.0f}-{max(steady):.0f}), wall {statistics.median(wall):.0f}/s, "
+              f"{statistics.median(per_cpu):.0f} per CPU second; speed-up {med / base:.2f}x, "
+              f"efficiency {med / base / n:.0%}", flush=True)
     _load("after")
 
 
