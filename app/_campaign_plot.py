@@ -23,6 +23,9 @@ LABELS = {
     "max_lost": "most acked writes lost in one example",
 }
 PERCENT = ("violation_rate", "lost_rate")
+#: One marker and line style per series, so that lines lying on one another (several
+#: series at zero) stay distinguishable.
+STYLES = (("o", "-"), ("s", "--"), ("^", ":"), ("D", "-."), ("v", "-"), ("P", "--"))
 
 
 def _axis_value(cell: Cell, axis: str) -> str:
@@ -60,13 +63,14 @@ def plot_campaign(result: CampaignResult, plot: PlotSpec, stem: str = "plot") ->
     for row, metric in enumerate(plot.y):
         for col, facet in enumerate(facets):
             ax = axes[row][col]
-            for name in series:
+            for k, name in enumerate(series):
+                marker, line = STYLES[k % len(STYLES)]
                 points = [(i, at[(facet, name, x)][metric]) for i, x in enumerate(xs)
                           if (facet, name, x) in at]
                 if points:
                     ax.plot([p[0] for p in points],
                             [p[1] * (100 if metric in PERCENT else 1) for p in points],
-                            marker="o", label=name)
+                            marker=marker, linestyle=line, markersize=7 - k, label=name)
             ax.set_xticks(range(len(xs)), xs, rotation=30)
             ax.grid(True, alpha=0.3)
             if plot.log_y:
