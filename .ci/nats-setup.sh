@@ -24,8 +24,9 @@ else
     echo "nats-setup: WARNING /dev/fuse is not usable; the FUSE tests will skip" >&2
 fi
 
-python3 -c "import mfusepy" 2>/dev/null || python3 -m pip install -q "mfusepy>=3.1"
+PYTHON="${PYTHON:-python3}"
+"$PYTHON" -c "import mfusepy" 2>/dev/null || "$PYTHON" -m pip install -q "mfusepy>=3.1"
 
-python3 -c "from ackcheck.app.cli import main; main()" nats install 2.12.1
-python3 -c "from ackcheck.app.cli import main; main()" nats install latest
-python3 -c "from ackcheck.app.cli import main; main()" nats list
+"$PYTHON" -c "from ackcheck.app.cli import main; main()" nats install 2.12.1
+"$PYTHON" -c "from ackcheck.app.cli import main; main()" nats install latest
+"$PYTHON" -c "from ackcheck.app.cli import main; main()" nats list

@@ -161,7 +161,8 @@ class SimDisk:
 
     # -------------------------------------------------------------------- node outputs
 
-    def write(self, name: str, data: bytes, offset: int | None, tags: tuple[str, ...]) -> int:
+    def write(self, name: str, data: bytes | bytearray, offset: int | None,
+              tags: tuple[str, ...]) -> int:
         """Write into the page cache; returns where the bytes landed (a misdirected
         write lands elsewhere; ``last_aimed`` keeps where it was aimed)."""
         f = self._open(name)

@@ -7,7 +7,7 @@ disk says so and this is where it becomes a :class:`ackcheck.history.Loss` recor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ackcheck.history import Loss
 from ackcheck.node import Delete, Fsync, Rename, Truncate, Write
@@ -25,8 +25,10 @@ class DiskIO:
         self._recorder = recorder
         self.losses: list[Loss] = []
 
+    # A checked field is read through Any: compiled by mypyc, a read typed ``bytes``
+    # would raise its own TypeError before the check could name the node.
     def write(self, slot: NodeSlot, out: Write) -> None:
-        data = out.data
+        data = cast(Any, out).data
         if not isinstance(data, (bytes, bytearray)):
             raise NodeContractError(f"node n{slot.id} wrote {type(data).__name__}, not bytes")
         disk = slot.disk
@@ -41,10 +43,11 @@ class DiskIO:
         self._disk_event(slot, "write", info)
 
     def truncate(self, slot: NodeSlot, out: Truncate) -> None:
-        if not isinstance(out.size, int) or out.size < 0:
-            raise NodeContractError(f"node n{slot.id} truncated {out.file} to {out.size!r}")
-        slot.disk.truncate(out.file, out.size)
-        self._disk_event(slot, "truncate", {"file": out.file, "size": out.size})
+        size = cast(Any, out).size
+        if not isinstance(size, int) or size < 0:
+            raise NodeContractError(f"node n{slot.id} truncated {out.file} to {size!r}")
+        slot.disk.truncate(out.file, size)
+        self._disk_event(slot, "truncate", {"file": out.file, "size": size})
 
     def fsync(self, slot: NodeSlot, out: Fsync) -> None:
         slot.disk.fsync(out.file)

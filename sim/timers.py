@@ -10,7 +10,7 @@ every event still runs in exactly the order one entry per set would give.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ackcheck.canonical import canonical_json
 from ackcheck.node import CancelTimer, SetTimer, Timeout
@@ -33,7 +33,7 @@ class NodeTimers:
         self._timeouts: dict[str, tuple[Timeout, str, dict[str, str]]] = {}
 
     def set(self, slot: NodeSlot, out: SetTimer) -> None:
-        delay = out.delay
+        delay = cast(Any, out).delay  # through Any: see DiskIO.write
         if not isinstance(delay, int) or delay < 0:
             raise NodeContractError(
                 f"node n{slot.id} set timer {out.name!r} with delay {delay!r}; "

@@ -11,7 +11,7 @@ paused receiver parks it until it resumes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ackcheck.canonical import canonical, canonical_json
 from ackcheck.node import ClientReply, ClientRequest, Receive, Send
@@ -68,7 +68,7 @@ class Transport:
 
     def send(self, slot: NodeSlot, out: Send) -> None:
         """The ``Send`` output: schedule each arrival (none if lost, two if duplicated)."""
-        dst = out.to
+        dst = cast(Any, out).to  # through Any: see DiskIO.write
         if not isinstance(dst, int) or not 0 <= dst < len(self._slots):
             raise NodeContractError(
                 f"node n{slot.id} sent to {dst!r}, but the cluster has nodes "
@@ -149,7 +149,7 @@ class Transport:
 
     def reply(self, slot: NodeSlot, out: ClientReply) -> None:
         """The ``ClientReply`` output: back to the client over its link."""
-        client = out.client
+        client = cast(Any, out).client  # through Any: see DiskIO.write
         if not isinstance(client, int) or not self._clients.is_client(client):
             raise NodeContractError(f"node n{slot.id} replied to unknown client {client!r}")
         rec = self._recorder

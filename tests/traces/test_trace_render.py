@@ -85,7 +85,8 @@ def test_show_honours_no_color_on_a_tty(tmp_path: Path) -> None:
     if shutil.which("script") is None:
         pytest.skip("script(1) is not installed: no pty to test with")
     path = save_trace(sample_trace(), tmp_path / "t.json")
-    cmd = f"python -c 'from ackcheck.app._trace_commands import show; show()' {path}"
+    # this interpreter: `python` on PATH may be another one, or none (Debian has python3)
+    cmd = f"{sys.executable} -c 'from ackcheck.app._trace_commands import show; show()' {path}"
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["TERM"] = "xterm-256color"
     coloured = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=env, capture_output=True,
