@@ -37,6 +37,7 @@ from ackcheck.errors import AckcheckError
 from ackcheck.model import PRESETS
 from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
 from ackcheck.schedule import LIMITS, Workload
+from ackcheck.sim.simulator import SIMULATED_WRITES
 
 #: More processes than this per core only adds start-up time and memory.
 MAX_WORKERS = 4 * (os.cpu_count() or 1)
@@ -120,7 +121,7 @@ def list_properties() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Search seed.")
 @click.option("--max-faults", default=8, show_default=True,
               type=click.IntRange(0, LIMITS["faults"]))
-@click.option("--writes", default=50, show_default=True, type=click.IntRange(0, LIMITS["writes"]),
+@click.option("--writes", default=50, show_default=True, type=click.IntRange(0, SIMULATED_WRITES),
               help="Acked writes to attempt per schedule.")
 @click.option("--workers", default=None, type=click.IntRange(1, MAX_WORKERS),
               help="Independent searches in parallel processes [default: one per core].")

@@ -53,11 +53,22 @@ class SimResult:
     digest: str  # hex sha256 over the canonical encoding of the recorded events
 
 
+#: The most writes one simulated run takes. Each event costs more as the logs grow:
+#: 5,000 writes on 5 nodes took 24-25 s and 10,000 took 64 s (docs/errors.md), so a
+#: larger workload is a mistake here, though a real-cluster load may be far larger.
+SIMULATED_WRITES = 5_000
+
+
 def _check_schedule(schedule: Any, factory: Any) -> Schedule:
     if not isinstance(schedule, Schedule):
         raise ConfigError(f"simulate() needs an ackcheck Schedule, got {type(schedule).__name__}")
     if not callable(factory):
         raise ConfigError(f"the node factory must be callable, got {type(factory).__name__}")
+    if schedule.workload.writes > SIMULATED_WRITES:
+        raise ConfigError(
+            f"the simulator runs at most {SIMULATED_WRITES:,} writes and this schedule has "
+            f"{schedule.workload.writes:,} (a real-cluster replay may have more)"
+        )
     return schedule
 
 

@@ -407,6 +407,21 @@ def test_every_limit_is_enforced_by_the_constructors() -> None:
     assert attrs.evolve(at_limit, nodes=3).nodes == 3
 
 
+def test_the_simulator_refuses_more_writes_than_it_can_run() -> None:
+    """A real-cluster load may name 60,000 writes; a simulated run stops at its own
+    bound with a one-line error instead of running for minutes."""
+    from ackcheck.errors import ConfigError
+    from ackcheck.model import make_node
+    from ackcheck.schedule import Schedule, Workload
+    from ackcheck.sim import simulate
+    from ackcheck.sim.simulator import SIMULATED_WRITES
+
+    big = Schedule(workload=Workload(writes=60_000))  # accepted: it is a real load
+    with pytest.raises(ConfigError, match="at most 5,000 writes and this schedule has 60,000"):
+        simulate(big, make_node, None)
+    assert SIMULATED_WRITES == 5_000
+
+
 # ------------------------------------------------------------------- atomic writing
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(
