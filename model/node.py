@@ -85,6 +85,10 @@ class Held(NamedTuple):
 class RaftNode:
     """One member of the stream's Raft group (see the module docstring)."""
 
+    #: Seeded bugs switched on in this node: only :mod:`ackcheck.model.mutants` sets it,
+    #: to check that the properties catch each (every check of it is on a rare path).
+    bugs: frozenset[str] = frozenset()
+
     def __init__(self, node_id: int, nodes: int, config: RaftConfig, rng: random.Random):
         self.id = node_id
         self.cfg = config
@@ -236,6 +240,8 @@ class RaftNode:
             return
         flags = (FLAG_REPAIRING if self.repairing else 0) | (
             FLAG_VOTE_UNKNOWN if self.vote_unknown else 0)
+        if "repair-forgets-on-restart" in self.bugs:
+            flags = 0
         out.append(Write(VOTE_TMP, encode_vote(self.term, self.vote, flags), 0))
         if mode == "fsync":
             out.append(Fsync(VOTE_TMP))
@@ -284,6 +290,8 @@ class RaftNode:
                                "snapshot": self.base})
         )
         out.append(CancelTimer(ELECTION))
+        if self.last_index > self.commit and "leader-drops-uncommitted-tail" in self.bugs:
+            self._truncate_from(self.commit + 1, out)
         nxt = self.last_index + 1
         self.next_idx = {p: nxt for p in self.peers}
         self.match = {p: 0 for p in self.peers}
@@ -322,7 +330,12 @@ class RaftNode:
     # ------------------------------------------------------------------ boot
 
     def _on_boot(self, event: Boot) -> list[Output]:
-        rec = recover(event.disk, self.cfg)
+        bugs = self.bugs
+        cfg = attrs.evolve(self.cfg, checksums=False) if "skip-checksums" in bugs else self.cfg
+        rec = recover(event.disk, cfg)
+        if "forget-term-on-restart" in bugs:
+            rec.term = rec.entries[-1].term if rec.entries else rec.snap_term
+            rec.vote = None
         out: list[Output] = list(rec.outputs)
         if rec.halted:
             self._role = _HALTED
@@ -570,7 +583,10 @@ class RaftNode:
             and self.vote in (None, msg.candidate)
             and not self.repairing
             and not self.vote_unknown
-            and (msg.last_term, msg.last_index) >= (self.last_term(), self.last_index)
+            and (
+                (msg.last_term, msg.last_index) >= (self.last_term(), self.last_index)
+                or "vote-without-log-check" in self.bugs
+            )
         ):
             self.vote = msg.candidate
             self._persist_vote(out)  # persisted (and synced, per knob) before the reply
@@ -643,7 +659,8 @@ class RaftNode:
         if prev < self.base:  # the part up to our snapshot is committed: it matches
             entries = entries[self.base - prev :]
             prev = self.base
-        elif self.term_at(prev) != msg.prev_term:
+        elif (self.term_at(prev) != msg.prev_term
+              and "accept-mismatched-prev-term" not in self.bugs):
             bad = self.term_at(prev)
             hint = prev - 1
             while hint > max(self.base, self.commit) and self.term_at(hint) == bad:
@@ -655,11 +672,14 @@ class RaftNode:
         last = self.last_index
         while k < len(entries) and index + k <= last:
             if self.term_at(index + k) != entries[k][0]:
-                self._truncate_from(index + k, out)
+                early = "conflict-truncates-one-early" in self.bugs and index + k > self.base + 1
+                self._truncate_from(index + k - early, out)
                 break
             k += 1
         if k < len(entries):
             self._append(entries[k:], out, self._follower_sync)
+            if "apply-before-commit" in self.bugs:
+                self._commit_to(self.last_index, out)
         match = max(msg.prev_index + len(msg.entries), self.base)
         if self._follower_sync and self.durable < match and self.dirty:
             self._sync(out)
@@ -769,7 +789,7 @@ class RaftNode:
             return self._role.publish(self, req, op.value)
         if not isinstance(op, Read):
             return _refuse(req, "unknown operation")
-        if not self.caught_up:
+        if not self.caught_up and "stale-reads" not in self.bugs:
             # Until it has applied what the current leader committed, this node's stream
             # may lack acked values; refusing lets the reader retry rather than conclude.
             return _refuse(req, "catching up", self.leader)
@@ -803,7 +823,11 @@ class RaftNode:
             self.waiting.setdefault(index, []).append(req)
             return out
         self._append([(self.term, value)], out, self._leader_sync)
-        self.waiting[self.last_index] = [req]
+        if "ack-before-quorum" in self.bugs:
+            pending = sum(1 for v in self.values[self.applied - self.base :] if v is not None)
+            out.append(ClientReply(req.client, req.req_id, PublishOk(len(self.stream) + pending)))
+        else:
+            self.waiting[self.last_index] = [req]
         for p in self.peers:
             self._send_append(p, out)
         self._advance_commit(out)
