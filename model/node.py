@@ -133,7 +133,9 @@ class RaftNode:
         # volatile
         self._role = _UNBOOTED  # what each input does now: see _Role
         self.leader: int | None = None
-        self.caught_up = False  # serves reads: has applied what the current leader committed
+        # serves reads: has applied what the leader it heard within an election timeout
+        # had committed then
+        self.caught_up = False
         # Recovery duties (on_bad_record=repair), kept in the term-and-vote file's flags:
         self.repairing = False  # lost log entries: out of elections until re-fetched
         self.vote_unknown = False  # lost the vote file: out of elections until every
@@ -556,6 +558,12 @@ class RaftNode:
 
     def _on_election_timeout(self, out: list[Output]) -> None:
         out.append(self._election_timer())
+        # No leader heard for a whole timeout: what it applied may be behind what some
+        # leader has committed since (and acked), so it stops serving reads until a
+        # leader catches it up again. Without this, followers of a leader that died just
+        # after a commit served a stale stream for good whenever no new leader could be
+        # elected (a majority halted on damage), and a complete read lacked acked values.
+        self.caught_up = False
         if self.repairing or self.vote_unknown or not self.voter:
             self._ask_terms(out)
             return  # PAR: a node that lost part of its log must not lead; nor a learner
