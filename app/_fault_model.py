@@ -16,11 +16,11 @@ from typing import Any
 import attrs
 
 from ackcheck.app._options import SearchOptions
-from ackcheck.app._strategies import parse_kinds
+from ackcheck.app._strategies import parse_kinds, parse_targets
 from ackcheck.errors import ConfigError
 from ackcheck.model import PRESETS, FaultModel
 from ackcheck.model.presets import kinds_text
-from ackcheck.schedule import FAULT_KINDS, Schedule, TimedFault
+from ackcheck.schedule import FAULT_KINDS, FILE_TARGETS, Schedule, TimedFault
 
 #: Storage damage: the fault kinds that name a file (bit flips, latent sector errors,
 #: misdirected writes). Torn writes are crashes: they cut only bytes never fsynced.
@@ -36,9 +36,10 @@ def damage_limit(model: FaultModel, nodes: int) -> int | None:
 
 
 def within_fault_model(preset: str | None, options: SearchOptions) -> SearchOptions:
-    """``options`` confined to ``preset``'s fault model: its kinds when none are given,
-    and its damage bound. Kinds it does not claim are a :class:`ConfigError` unless
-    ``options.beyond_fault_model``; a config that is not a preset has no model."""
+    """``options`` confined to ``preset``'s fault model: its kinds and file targets when
+    none are given, and its damage bound. Kinds or targets it does not claim are a
+    :class:`ConfigError` unless ``options.beyond_fault_model``; a config that is not a
+    preset has no model."""
     if preset is None or options.beyond_fault_model or preset not in PRESETS:
         return options
     model = PRESETS[preset].fault_model
@@ -53,12 +54,21 @@ def within_fault_model(preset: str | None, options: SearchOptions) -> SearchOpti
                 f"{preset}'s fault model ({model.describe()}); pass --beyond-fault-model "
                 "(beyond_fault_model=True) to search it anyway"
             )
+    targets = model.targets if options.targets is None else parse_targets(options.targets)
+    beyond = [t for t in targets if t not in model.targets]
+    if beyond:
+        raise ConfigError(
+            f"damage to {', '.join(beyond)} files is outside {preset}'s fault model "
+            f"({model.describe()}); pass --beyond-fault-model (beyond_fault_model=True) "
+            "to search it anyway"
+        )
     limit = damage_limit(model, options.nodes)
     if options.max_damaged_nodes is not None and limit is not None:
         limit = min(limit, options.max_damaged_nodes)
     elif limit is None:
         limit = options.max_damaged_nodes
-    return options.evolve(faults=",".join(kinds), max_damaged_nodes=limit)
+    return options.evolve(faults=",".join(kinds), targets=",".join(targets),
+                          max_damaged_nodes=limit)
 
 
 def confine_damage(schedule: Schedule, limit: int) -> Schedule:
@@ -101,7 +111,9 @@ def describe(preset: str | None, options: SearchOptions) -> str | None:
         else f"at most {bound} of {options.nodes} nodes, fixed per run"
     )
     kinds = kinds_text(parse_kinds(options.faults))
-    return f"within {preset}'s fault model: {kinds}; storage damage on {where}"
+    targets = parse_targets(options.targets)
+    files = "" if targets == FILE_TARGETS else f" (to {', '.join(targets)} files)"
+    return f"within {preset}'s fault model: {kinds}; storage damage{files} on {where}"
 
 
 def as_dict(preset: str | None, options: SearchOptions) -> dict[str, Any] | None:
@@ -110,8 +122,10 @@ def as_dict(preset: str | None, options: SearchOptions) -> dict[str, Any] | None
         return None
     model = PRESETS[preset].fault_model
     return {
-        "claims": {"kinds": list(model.kinds), "damage": model.damage},
+        "claims": {"kinds": list(model.kinds), "damage": model.damage,
+                   "targets": list(model.targets)},
         "within": not options.beyond_fault_model,
         "kinds": list(parse_kinds(options.faults)),
+        "targets": list(parse_targets(options.targets)),
         "max_damaged_nodes": options.max_damaged_nodes,
     }

@@ -15,7 +15,7 @@ import attrs
 
 from ackcheck.errors import ConfigError
 from ackcheck.model.config import RaftConfig, with_overrides
-from ackcheck.schedule import FAULT_KINDS, FAULT_TYPES
+from ackcheck.schedule import FAULT_KINDS, FAULT_TYPES, FILE_TARGETS
 
 #: What storage damage a fault model allows: on any nodes, or on a minority of the
 #: nodes fixed for the run (as Jepsen's file-corruption nemesis picks its nodes once).
@@ -33,6 +33,14 @@ def _kinds(value: Sequence[str]) -> tuple[str, ...]:
     return tuple(k for k in FAULT_KINDS if k in value)
 
 
+def _targets(value: Sequence[str]) -> tuple[str, ...]:
+    unknown = [t for t in value if t not in FILE_TARGETS]
+    if unknown or not value:
+        raise ConfigError(f"unknown file target {unknown[0] if unknown else ''!r}; "
+                          f"known: {', '.join(FILE_TARGETS)}")
+    return tuple(t for t in FILE_TARGETS if t in value)
+
+
 def _damage(_inst: object, _attr: object, value: object) -> None:
     if value not in DAMAGE_BOUNDS:
         raise ConfigError(f"damage: expected one of {', '.join(DAMAGE_BOUNDS)}; got {value!r}")
@@ -41,15 +49,18 @@ def _damage(_inst: object, _attr: object, value: object) -> None:
 @attrs.frozen
 class FaultModel:
     """The faults a preset claims to survive: fault ``kinds`` (names from
-    ``ackcheck.schedule``), and which nodes storage ``damage`` (the faults that name a
-    file: bit flips, latent sector errors) may hit, ``any`` or ``minority``."""
+    ``ackcheck.schedule``), which nodes storage ``damage`` (the faults that name a file:
+    bit flips, latent sector errors) may hit, ``any`` or ``minority``, and which files
+    (``targets``: log, snapshot, vote)."""
 
     kinds: tuple[str, ...] = attrs.field(default=EVERY_KIND, converter=_kinds)
     damage: str = attrs.field(default="any", validator=_damage)
+    targets: tuple[str, ...] = attrs.field(default=FILE_TARGETS, converter=_targets)
 
     def describe(self) -> str:
         where = "any nodes" if self.damage == "any" else "a minority of nodes, fixed per run"
-        return f"{kinds_text(self.kinds)}; storage damage on {where}"
+        files = "" if self.targets == FILE_TARGETS else f" (to {', '.join(self.targets)} files)"
+        return f"{kinds_text(self.kinds)}; storage damage{files} on {where}"
 
 
 def kinds_text(kinds: Sequence[str]) -> str:
@@ -104,6 +115,9 @@ _NATS_2_12_1 = RaftConfig(
 # claim every kind, and their known violations show which they do not survive.
 _FAIL_STOP_MODEL = FaultModel(EVERY_KIND, "any")
 _REPAIR_MODEL = FaultModel(EVERY_KIND, "minority")
+# A teaching preset claims the faults its lesson needs, so that a default search goes
+# straight to it: process crashes, and bit flips in log blocks on a minority.
+_TORN_TAIL_LESSON = FaultModel(("crash", "bit-flip"), "minority", ("log",))
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -170,12 +184,15 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "raft-torn-tail",
-            "Teaching: textbook Raft whose recovery takes any record that runs past the "
-            "end of the last log block for a torn write and drops it; one bit flip in a "
-            "length field passes for a tear, and fsynced, acked entries go with it.",
-            attrs.evolve(_RAFT, torn_tail="naive"),
+            "Teaching: textbook Raft for a three-replica stream, 4 MiB log blocks as NATS' "
+            "WAL, whose recovery takes any record that runs past the end of the last log "
+            "block for a torn write and drops it; one bit flip in a length field passes "
+            "for a tear, and fsynced, acked entries go with it.",
+            # 4 MiB blocks: a stream's Raft WAL in NATS uses defaultMediumBlockSize
+            # (server/jetstream_cluster.go:2287, server/filestore.go:354 at v2.12.1).
+            attrs.evolve(_RAFT, torn_tail="naive", replicas=3, block_size=4 << 20),
             "ack-implies-durable",
-            _FAIL_STOP_MODEL,
+            _TORN_TAIL_LESSON,
         ),
     )
 }
