@@ -165,3 +165,20 @@ def test_par_survives_the_forgotten_repair_schedule_and_its_mutant_does_not() ->
     assert run_once(PAR, schedule).violations == ()
     broken = run_once(PAR, schedule, node="ackcheck.model.mutants:repair_forgets_on_restart")
     assert "leader-completeness" in [v.property for v in broken.violations]
+
+
+def test_the_torn_tail_corpus_schedule_loses_a_write_only_under_the_naive_rule() -> None:
+    """The teaching trace: a replica down, byte 1 of the leader's first record flipped,
+    the next replica crashed. Naive recovery drops the whole log as a torn tail; the
+    header checksum calls it damage, the leader halts and the write survives."""
+    from pathlib import Path
+
+    from ackcheck.traces import load_trace
+
+    corpus = Path(__file__).resolve().parents[2] / "traces" / "corpus"
+    trace = load_trace(corpus / "raft-torn-tail--ack-implies-durable.json.gz")
+    naive = run_once(TORN_TAIL, trace.schedule)
+    assert "ack-implies-durable" in [v.property for v in naive.violations]
+    checked = run_once(attrs.evolve(TORN_TAIL, torn_tail="checked"), trace.schedule)
+    assert checked.violations == ()
+    assert run_once(RAFT, trace.schedule).violations == ()
