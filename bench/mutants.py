@@ -4,7 +4,8 @@
     python bench/mutants.py --only stale-reads --budget 30 --seed 1
 
 Each mutant of ``ackcheck.model.mutants.MUTANTS`` (one bug seeded into the model) is
-searched like its base preset, inside that preset's fault model, for up to ``--budget``
+searched like its base preset, inside that preset's fault model (with the mutant's own
+``search`` settings where it has them, printed in the table), for up to ``--budget``
 seconds in one worker process (with ``--workers`` N the times to find are not known).
 Prints one markdown row per mutant: killed or survived, the property that caught it,
 seconds and examples to the first failure, and the shrunk schedule's faults
@@ -40,7 +41,7 @@ def main() -> None:
         print(f"mutants: unknown mutant {unknown[0]!r}; known: {', '.join(MUTANTS)}",
               file=sys.stderr)
         sys.exit(2)
-    print("| mutant | preset | verdict | property | seconds to find | examples to find "
+    print("| mutant | searched as | verdict | property | seconds to find | examples to find "
           "| shrunk faults |")
     print("|---|---|---|---|---:|---:|---:|")
     survivors, shrunk = [], []
@@ -49,16 +50,22 @@ def main() -> None:
         if args.only and mutant.name not in args.only:
             continue
         options = within_fault_model(mutant.preset, SearchOptions(
-            budget=args.budget, seed=args.seed, workers=args.workers, shrink_budget=30.0))
+            budget=args.budget, seed=args.seed, workers=args.workers, shrink_budget=30.0,
+            **mutant.search))
+        net = options.network
+        where = mutant.preset if not mutant.search else (
+            f"{mutant.preset}, {options.nodes} nodes, {options.faults}"
+            + ("" if net is None else f", links {net.min_delay / 1e3:g}-{net.max_delay / 1e3:g} ms")
+            + f", first {options.horizon / 1e6:g} s")
         result = explore(PRESETS[mutant.preset].config, node=mutant.ref, options=options)
         ce = result.counterexample
         if ce is None:
             survivors.append(mutant.name)
-            print(f"| {mutant.name} | {mutant.preset} | **survived** | - | "
+            print(f"| {mutant.name} | {where} | **survived** | - | "
                   f"> {args.budget:g} | > {result.stats.examples:,} | - |", flush=True)
             continue
         secs, examples = result.stats.found_after_seconds, result.stats.found_after_examples
-        print(f"| {mutant.name} | {mutant.preset} | killed | {ce.violation.property} | "
+        print(f"| {mutant.name} | {where} | killed | {ce.violation.property} | "
               f"{'-' if secs is None else f'{secs:.1f}'} | "
               f"{'-' if examples is None else f'{examples:,}'} | {len(ce.schedule.faults)} |",
               flush=True)
