@@ -43,25 +43,9 @@ def within_fault_model(preset: str | None, options: SearchOptions) -> SearchOpti
     if preset is None or options.beyond_fault_model or preset not in PRESETS:
         return options
     model = PRESETS[preset].fault_model
-    if options.faults is None:
-        kinds = model.kinds
-    else:
-        kinds = parse_kinds(options.faults)
-        outside = [k for k in kinds if k not in model.kinds]
-        if outside:
-            raise ConfigError(
-                f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} outside "
-                f"{preset}'s fault model ({model.describe()}); pass --beyond-fault-model "
-                "(beyond_fault_model=True) to search it anyway"
-            )
-    targets = model.targets if options.targets is None else parse_targets(options.targets)
-    beyond = [t for t in targets if t not in model.targets]
-    if beyond:
-        raise ConfigError(
-            f"damage to {', '.join(beyond)} files is outside {preset}'s fault model "
-            f"({model.describe()}); pass --beyond-fault-model (beyond_fault_model=True) "
-            "to search it anyway"
-        )
+    kinds = _claimed(preset, model, options.faults, model.kinds, parse_kinds, "{}")
+    targets = _claimed(preset, model, options.targets, model.targets, parse_targets,
+                       "damage to {} files")
     limit = damage_limit(model, options.nodes)
     if options.max_damaged_nodes is not None and limit is not None:
         limit = min(limit, options.max_damaged_nodes)
@@ -69,6 +53,20 @@ def within_fault_model(preset: str | None, options: SearchOptions) -> SearchOpti
         limit = options.max_damaged_nodes
     return options.evolve(faults=",".join(kinds), targets=",".join(targets),
                           max_damaged_nodes=limit)
+
+
+def _claimed(preset: str, model: FaultModel, given: str | None, claimed: tuple[str, ...],
+             parse: Any, what: str) -> tuple[str, ...]:
+    """``given`` (or all of ``claimed`` when None), each of which ``model`` must claim."""
+    chosen: tuple[str, ...] = claimed if given is None else parse(given)
+    outside = [x for x in chosen if x not in claimed]
+    if outside:
+        raise ConfigError(
+            f"{what.format(', '.join(outside))} outside {preset}'s fault model "
+            f"({model.describe()}); pass --beyond-fault-model (beyond_fault_model=True) "
+            "to search it anyway"
+        )
+    return chosen
 
 
 def confine_damage(schedule: Schedule, limit: int) -> Schedule:
@@ -88,7 +86,8 @@ def confine_damage(schedule: Schedule, limit: int) -> Schedule:
                 elif not damaged:
                     continue
                 else:
-                    tf = TimedFault(tf.at, attrs.evolve(fault, node=damaged[node % len(damaged)]))
+                    moved = {"node": damaged[node % len(damaged)]}
+                    tf = TimedFault(tf.at, attrs.evolve(fault, **moved))
         faults.append(tf)
     if len(faults) == len(schedule.faults) and all(
         a is b for a, b in zip(faults, schedule.faults, strict=True)
