@@ -6,9 +6,11 @@
 Each mutant of ``ackcheck.model.mutants.MUTANTS`` (one bug seeded into the model) is
 searched like its base preset, inside that preset's fault model (with the mutant's own
 ``search`` settings where it has them, printed in the table), for up to ``--budget``
-seconds in one worker process (with ``--workers`` N the times to find are not known).
-Prints one markdown row per mutant: killed or survived, the property that caught it,
-seconds and examples to the first failure, and the shrunk schedule's faults
+seconds with as many worker processes as ``explore`` uses (one per core; the examples to
+find are those the worker that found it had run).
+Prints one markdown row per mutant: killed or survived, the property that caught it (and
+the others its shrunk counterexample violates too: a search shrinks towards the first
+one), seconds and examples to the first failure, and the shrunk schedule's faults
 (``--schedules`` prints each shrunk schedule too). Exits 1 if any mutant survived.
 """
 
@@ -31,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per mutant")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--only", action="append", default=[], help="only these mutants")
     parser.add_argument("--schedules", action="store_true",
                         help="print each shrunk schedule after the table")
@@ -41,9 +43,9 @@ def main() -> None:
         print(f"mutants: unknown mutant {unknown[0]!r}; known: {', '.join(MUTANTS)}",
               file=sys.stderr)
         sys.exit(2)
-    print("| mutant | searched as | verdict | property | seconds to find | examples to find "
-          "| shrunk faults |")
-    print("|---|---|---|---|---:|---:|---:|")
+    print("| mutant | searched as | verdict | property | also violated | seconds to find "
+          "| examples to find | shrunk faults |")
+    print("|---|---|---|---|---|---:|---:|---:|")
     survivors, shrunk = [], []
     started = time.perf_counter()
     for mutant in MUTANTS.values():
@@ -61,11 +63,12 @@ def main() -> None:
         ce = result.counterexample
         if ce is None:
             survivors.append(mutant.name)
-            print(f"| {mutant.name} | {where} | **survived** | - | "
+            print(f"| {mutant.name} | {where} | **survived** | - | - | "
                   f"> {args.budget:g} | > {result.stats.examples:,} | - |", flush=True)
             continue
         secs, examples = result.stats.found_after_seconds, result.stats.found_after_examples
-        print(f"| {mutant.name} | {where} | killed | {ce.violation.property} | "
+        also = ", ".join(v.property for v in ce.outcome.violations[1:]) or "-"
+        print(f"| {mutant.name} | {where} | killed | {ce.violation.property} | {also} | "
               f"{'-' if secs is None else f'{secs:.1f}'} | "
               f"{'-' if examples is None else f'{examples:,}'} | {len(ce.schedule.faults)} |",
               flush=True)
