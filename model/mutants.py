@@ -53,7 +53,7 @@ def _quorum_one_short(node: RaftNode) -> None:
 # a window of milliseconds. Like raft-unpersisted-vote's known bug, vote mutants are
 # searched on three nodes with slow links over the first 500 ms, when a fresh cluster
 # elects (ackcheck.app._known), where those windows are wide enough for search.
-_VOTE_SEARCH: dict[str, Any] = {
+VOTE_SEARCH: dict[str, Any] = {
     "nodes": 3,
     "network": NetworkSpec(min_delay=5_000, max_delay=80_000),
     "horizon": 500_000,
@@ -93,10 +93,10 @@ MUTANTS: dict[str, Mutant] = {
         Mutant("skip-vote-fsync",
                "term and vote are renamed into place without an fsync",
                inject=_vote_not_synced,
-               search={**_VOTE_SEARCH, "faults": "power-failure,restart,partition"}),
+               search={**VOTE_SEARCH, "faults": "power-failure,restart,partition"}),
         Mutant("forget-term-on-restart",
                "recovery ignores the term-and-vote file (term from the log, no vote)",
-               search={**_VOTE_SEARCH, "faults": "crash,restart,partition"}),
+               search={**VOTE_SEARCH, "faults": "crash,restart,partition"}),
         Mutant("commit-without-quorum",
                "the leader commits on one replica fewer than a majority",
                inject=_quorum_one_short),
