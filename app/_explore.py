@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ackcheck.app._assertions import CounterexampleError
+from ackcheck.app._fault_model import within_fault_model
 from ackcheck.app._minimize import prune, reseed
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._parallel import search_parallel
@@ -96,12 +97,14 @@ def explore(
     ``preset_or_config`` is a preset name (with ``knob=value`` ``overrides``) or a config
     for ``node`` (``"raft"``, or ``"module:Class"`` of your own). The search is described
     by ``options`` (:class:`ackcheck.SearchOptions`) and/or its fields as keywords
-    (``examples=``, ``budget=``, ``faults=``, ``seed=``, ...; keywords win). With
+    (``examples=``, ``budget=``, ``faults=``, ``seed=``, ...; keywords win). A preset's
+    search stays inside its fault model unless ``beyond_fault_model=True``. With
     ``out``, the counterexample is saved there as a trace file; ``progress`` is called
     with the running statistics.
     """
     opts = (options or SearchOptions()).evolve(**option_values)
     preset, config = resolve_config(preset_or_config, overrides, node)
+    opts = within_fault_model(preset, opts)
     resolve_node(node)  # a bad reference fails here, once, not in every worker
     spec = Search(config=config, node=node, options=opts)
     if opts.workers == 1:

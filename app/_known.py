@@ -141,6 +141,22 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         witness=_SPLIT_VOTE_DOUBLE_GRANT,
     ),
     _bug(
+        "raft-torn-tail",
+        "ack-implies-durable",
+        faults="crash,bit-flip",
+        targets="log",
+        by_hand=3,
+        story="A bit flip in a record's length field makes the record run past the end of "
+        "the log block. The naive rule takes that for a torn write (a last write cut "
+        "short by a crash: never fsynced, never acked) and drops it with everything after "
+        "it, though those records were fsynced and acknowledged. Of three replicas, one "
+        "crashed early and lags; the leader is the one whose length field flips, so one "
+        "intact copy is left, on the third. The damaged replica and the lagging one are a "
+        "majority: a leader without the acknowledged entries, which overwrites the last "
+        "intact copy. A checksum over the record header (torn_tail=checked) tells the "
+        "damage from a tear (Alagappan et al., FAST 2018).",
+    ),
+    _bug(
         "raft-unsafe-commit",
         "state-machine-safety",
         faults="crash,restart,partition",

@@ -48,7 +48,11 @@ class SearchOptions:
       seconds more for shrinking a counterexample;
     * ``seed``: the search seed (same version, options and seed: same search);
     * ``workers``: independent searches in that many processes;
-    * ``targeting``: feed closeness measures to ``hypothesis.target()``.
+    * ``targeting``: feed closeness measures to ``hypothesis.target()``;
+    * ``max_damaged_nodes``: storage damage (faults that name a file) lands on at most
+      this many distinct nodes per schedule, fixed for the run (None: any);
+    * ``beyond_fault_model``: do not confine a preset's search to the faults it claims
+      to survive (:mod:`ackcheck.app._fault_model`).
     """
 
     properties: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
@@ -65,6 +69,8 @@ class SearchOptions:
     seed: int = 0
     workers: int = 1
     targeting: bool = True
+    max_damaged_nodes: int | None = None
+    beyond_fault_model: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.examples is not None and self.examples < 1:
@@ -81,6 +87,8 @@ class SearchOptions:
             raise ConfigError(f"max faults must be >= 0, got {self.max_faults}")
         if self.horizon < 0:
             raise ConfigError(f"horizon must be >= 0, got {self.horizon}")
+        if self.max_damaged_nodes is not None and self.max_damaged_nodes < 0:
+            raise ConfigError(f"max damaged nodes must be >= 0, got {self.max_damaged_nodes}")
         parse_kinds(self.faults)
         parse_targets(self.targets)
         if self.properties is not None:

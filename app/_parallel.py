@@ -43,6 +43,9 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
         cover.update(s.coverage)
         for k, v in s.best_targets.items():
             best[k] = max(best.get(k, v), v)
+    # The first failure seen by any worker, with that worker's own example count.
+    found = [s for s in per_worker.values() if s.found_after_seconds is not None]
+    first = min(found, key=lambda s: s.found_after_seconds or 0.0, default=None)
     return ExploreStats(
         examples=sum(s.examples for s in per_worker.values()),
         seconds=max((s.seconds for s in per_worker.values()), default=0.0),
@@ -51,6 +54,8 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
         best_targets=dict(sorted(best.items())),
         seed=seed,
         workers=len(per_worker),
+        found_after_examples=None if first is None else first.found_after_examples,
+        found_after_seconds=None if first is None else first.found_after_seconds,
     )
 
 

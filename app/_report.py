@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from ackcheck.app import _fault_model
 from ackcheck.app._explore import ExploreResult, ExploreStats
 from ackcheck.traces import schedule_lines
 
@@ -54,6 +55,9 @@ def summary_text(result: ExploreResult) -> str:
         + ")"
     )
     lines = [head]
+    model = _fault_model.describe(result.preset, result.options)
+    if model is not None:
+        lines.append(model)
     if s.faults_by_kind:
         lines.append(
             "faults injected: " + ", ".join(f"{k} {v}" for k, v in s.faults_by_kind.items())
@@ -96,6 +100,7 @@ def summary_dict(result: ExploreResult) -> dict[str, Any]:
         "faults_by_kind": s.faults_by_kind,
         "coverage": s.coverage,
         "best_targets": s.best_targets,
+        "fault_model": _fault_model.as_dict(result.preset, result.options),
         "violation": None,
     }
     ce = result.counterexample

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import attrs
@@ -23,6 +24,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, tar
 from hypothesis.strategies import SearchStrategy
 
 from ackcheck.app import _metrics as metrics
+from ackcheck.app._fault_model import confine_damage
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, run_once
 from ackcheck.app._seeded import isolated
@@ -218,6 +220,8 @@ def search_once(
         network=opts.network,
         targets=opts.targets,
     )
+    if opts.max_damaged_nodes is not None:
+        strategy = strategy.map(partial(confine_damage, limit=opts.max_damaged_nodes))
     state = _Search(spec=spec, progress=progress, seed=seed_value)
     if opts.examples is not None:
         rounds, per_round = 1, opts.examples

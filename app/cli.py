@@ -93,6 +93,7 @@ def presets() -> None:
     for name, preset in PRESETS.items():
         known = f"  [breaks: {preset.known_violation}]" if preset.known_violation else ""
         click.echo(f"{name:<{width}}  {preset.description}{known}")
+        click.echo(f"{'':<{width}}  claims to survive: {preset.fault_model.describe()}")
 
 
 @cli.command(name="properties")
@@ -113,7 +114,11 @@ def list_properties() -> None:
 @click.option("--property", "properties", multiple=True, metavar="NAME",
               help="Property to check; repeatable (default: the default set).")
 @click.option("--faults", default=None, metavar="KIND,...",
-              help="Fault kinds or groups (process, network, power, disk, all).")
+              help="Fault kinds or groups (process, network, power, disk, all) "
+              "[default: those the preset claims to survive].")
+@click.option("--beyond-fault-model", is_flag=True,
+              help="Search faults the preset does not claim to survive (other kinds, "
+              "storage damage on more nodes).")
 @click.option("--nodes", default=5, show_default=True, type=click.IntRange(1, LIMITS["nodes"]),
               help="Cluster size.")
 @click.option("--examples", default=None, type=int, help="Schedules to try at most.")
@@ -135,6 +140,7 @@ def explore(
     node: str,
     properties: tuple[str, ...],
     faults: str | None,
+    beyond_fault_model: bool,
     nodes: int,
     examples: int | None,
     budget: float | None,
@@ -152,6 +158,7 @@ def explore(
     options = SearchOptions(
         properties=properties or None,
         faults=faults,
+        beyond_fault_model=beyond_fault_model,
         nodes=nodes,
         examples=examples,
         budget=budget,

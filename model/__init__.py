@@ -3,11 +3,12 @@
 What users may import is ``__all__``: the node and its factory (:class:`RaftNode`,
 :func:`make_node`), its knobs (:class:`RaftConfig`, :data:`KNOBS`, :func:`parse_knob`,
 :func:`with_overrides`) and the named configurations (:data:`PRESETS`, :class:`Preset`,
-:func:`resolve_config`).
+:func:`resolve_config`, each with the :class:`FaultModel` it claims to survive).
 A :class:`RaftNode` is public as an :class:`~ackcheck.node.Node` (``step``, ``state``).
 The rest is internal and may change in any release: the node's other attributes and
 methods, and the modules ``messages`` (what nodes send each other), ``storage`` (the byte
-formats of their files) and ``recovery`` (how a restart reads them back).
+formats of their files), ``recovery`` (how a restart reads them back) and ``mutants``
+(seeded bugs that check the checker; tests only).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import random
 from ackcheck.errors import ConfigError
 from ackcheck.model.config import KNOBS, RaftConfig, parse_knob, with_overrides
 from ackcheck.model.node import RaftNode
-from ackcheck.model.presets import PRESETS, Preset, resolve_config
+from ackcheck.model.presets import PRESETS, FaultModel, Preset, resolve_config
 
 __all__ = [
     "KNOBS",
     "PRESETS",
+    "FaultModel",
     "Preset",
     "RaftConfig",
     "RaftNode",

@@ -23,6 +23,7 @@ LEADER_ACKS = ("quorum", "quorum-and-local-fsync")
 VOTE_PERSISTS = ("fsync", "write", "none")
 COMMIT_RULES = ("safe", "unsafe")
 EMPTY_VOTES = ("count", "ignore")
+TORN_TAILS = ("checked", "naive")
 BAD_RECORD_ACTIONS = ("truncate", "fail-stop", "repair")
 BAD_SNAPSHOT_ACTIONS = ("delete", "fail-stop", "repair")
 
@@ -55,7 +56,12 @@ KNOBS: dict[str, str] = {
     "earlier-term entries, Raft paper Fig. 8)",
     "empty_votes": "count | ignore (a voter with an empty log does not count toward a "
     "majority, as in NATS: server/raft.go:3276-3322 at v2.12.1)",
-    "checksums": "write and verify a crc32 per log record (true | false)",
+    "checksums": "write and verify a crc32 per log record and per record header "
+    "(true | false)",
+    "torn_tail": "which damaged record at the end of the last log block recovery drops as "
+    "a torn (never synced) write: checked (a header cut short, or a payload cut short "
+    "behind a header whose checksum holds) | naive (also any record whose length runs "
+    "past the end: a flipped length field passes for a tear)",
     "on_bad_record": "damaged log record at recovery: truncate (NATS 2.12.1) | fail-stop | "
     "repair (protocol-aware recovery)",
     "on_bad_snapshot": "damaged snapshot at recovery: delete (NATS 2.12.1, resets the log) | "
@@ -132,6 +138,7 @@ class RaftConfig:
     commit_rule: str = _choice("commit_rule", COMMIT_RULES, "safe")
     empty_votes: str = _choice("empty_votes", EMPTY_VOTES, "count")
     checksums: bool = True
+    torn_tail: str = _choice("torn_tail", TORN_TAILS, "checked")
     on_bad_record: str = _choice("on_bad_record", BAD_RECORD_ACTIONS, "fail-stop")
     on_bad_snapshot: str = _choice("on_bad_snapshot", BAD_SNAPSHOT_ACTIONS, "fail-stop")
     block_size: int = 4096

@@ -53,3 +53,17 @@ class AppendReply:
     success: bool
     match: int
     hint: int
+
+
+@attrs.frozen
+class TermQuery:
+    """Sent by a node whose term-and-vote file was damaged (``on_bad_record=repair``):
+    it may have voted in any term up to the highest one some voter knows, so it asks
+    every voter for its term before it votes again (protocol-aware recovery)."""
+
+    term: int
+
+
+@attrs.frozen
+class TermReply:
+    term: int  # the replier's current term

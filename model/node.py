@@ -28,10 +28,14 @@ from ackcheck.model.messages import (
     Entry,
     InstallSnapshot,
     RequestVote,
+    TermQuery,
+    TermReply,
     VoteReply,
 )
 from ackcheck.model.recovery import recover
 from ackcheck.model.storage import (
+    FLAG_REPAIRING,
+    FLAG_VOTE_UNKNOWN,
     VOTE_FILE,
     VOTE_TMP,
     Block,
@@ -81,6 +85,11 @@ class Held(NamedTuple):
 class RaftNode:
     """One member of the stream's Raft group (see the module docstring)."""
 
+    #: Seeded bugs switched on in this node: only :mod:`ackcheck.model.mutants` sets it,
+    #: to check that the properties catch each. Empty otherwise: each check is one set
+    #: lookup, and ``bench/fingerprint.py`` shows runs without bugs unchanged by them.
+    bugs: frozenset[str] = frozenset()
+
     def __init__(self, node_id: int, nodes: int, config: RaftConfig, rng: random.Random):
         self.id = node_id
         self.cfg = config
@@ -125,9 +134,13 @@ class RaftNode:
         # volatile
         self._role = _UNBOOTED  # what each input does now: see _Role
         self.leader: int | None = None
-        self.caught_up = False  # serves reads: has applied what the current leader committed
-        self.repairing = False
-        self.vote_untrusted = False
+        # serves reads: has applied what the leader it heard within an election timeout
+        # had committed then
+        self.caught_up = False
+        # Recovery duties (on_bad_record=repair), kept in the term-and-vote file's flags:
+        self.repairing = False  # lost log entries: out of elections until re-fetched
+        self.vote_unknown = False  # lost the vote file: out of elections until every
+        self.heard: set[int] = set()  # other voter has told its term (these have)
         self.votes: dict[int, bool] = {}  # granted voter -> its log was empty
         self.lead_start = 0  # last index when this node became leader (its no-op)
         self.next_idx: dict[int, int] = {}
@@ -228,7 +241,11 @@ class RaftNode:
         mode = self.cfg.vote_persist
         if mode == "none":
             return
-        out.append(Write(VOTE_TMP, encode_vote(self.term, self.vote), 0))
+        flags = (FLAG_REPAIRING if self.repairing else 0) | (
+            FLAG_VOTE_UNKNOWN if self.vote_unknown else 0)
+        if "repair-forgets-on-restart" in self.bugs:
+            flags = 0
+        out.append(Write(VOTE_TMP, encode_vote(self.term, self.vote, flags), 0))
         if mode == "fsync":
             out.append(Fsync(VOTE_TMP))
         out.append(Rename(VOTE_TMP, VOTE_FILE))
@@ -276,6 +293,8 @@ class RaftNode:
                                "snapshot": self.base})
         )
         out.append(CancelTimer(ELECTION))
+        if self.last_index > self.commit and "leader-drops-uncommitted-tail" in self.bugs:
+            self._truncate_from(self.commit + 1, out)
         nxt = self.last_index + 1
         self.next_idx = {p: nxt for p in self.peers}
         self.match = {p: 0 for p in self.peers}
@@ -314,7 +333,12 @@ class RaftNode:
     # ------------------------------------------------------------------ boot
 
     def _on_boot(self, event: Boot) -> list[Output]:
-        rec = recover(event.disk, self.cfg)
+        bugs = self.bugs
+        cfg = attrs.evolve(self.cfg, checksums=False) if "skip-checksums" in bugs else self.cfg
+        rec = recover(event.disk, cfg)
+        if "forget-term-on-restart" in bugs:
+            rec.term = rec.entries[-1].term if rec.entries else rec.snap_term
+            rec.vote = None
         out: list[Output] = list(rec.outputs)
         if rec.halted:
             self._role = _HALTED
@@ -335,8 +359,8 @@ class RaftNode:
         self.blocks = rec.blocks
         self.next_block = rec.next_block
         self.commit = self.applied = self.base
-        self.repairing = rec.repair_target > 0
-        self.vote_untrusted = rec.vote_untrusted
+        self.repairing = rec.repairing
+        self.vote_unknown = rec.vote_unknown
         # What a restarted process reads may still sit in the page cache only.
         for b in self.blocks:
             self.dirty[b.name] = None
@@ -346,6 +370,9 @@ class RaftNode:
         if self._sync_interval:  # NATS' first sync: at random in [i/2, i] (setSyncTimer)
             iv = self._sync_interval
             out.append(SetTimer(SYNC, self.rng.randint(iv // 2, iv)))
+        if self.repairing or self.vote_unknown:
+            self._persist_vote(out)  # the duty to repair survives the next restart
+            self._ask_terms(out)
         out.append(self._election_timer())
         return out
 
@@ -532,7 +559,14 @@ class RaftNode:
 
     def _on_election_timeout(self, out: list[Output]) -> None:
         out.append(self._election_timer())
-        if self.repairing or self.vote_untrusted or not self.voter:
+        # No leader heard for a whole timeout: what it applied may be behind what some
+        # leader has committed since (and acked), so it stops serving reads until a
+        # leader catches it up again. Without this, followers of a leader that died just
+        # after a commit served a stale stream for good whenever no new leader could be
+        # elected (a majority halted on damage), and a complete read lacked acked values.
+        self.caught_up = False
+        if self.repairing or self.vote_unknown or not self.voter:
+            self._ask_terms(out)
             return  # PAR: a node that lost part of its log must not lead; nor a learner
         self._become_candidate(out)
 
@@ -557,8 +591,11 @@ class RaftNode:
             self.voter
             and self.vote in (None, msg.candidate)
             and not self.repairing
-            and not self.vote_untrusted
-            and (msg.last_term, msg.last_index) >= (self.last_term(), self.last_index)
+            and not self.vote_unknown
+            and (
+                (msg.last_term, msg.last_index) >= (self.last_term(), self.last_index)
+                or "vote-without-log-check" in self.bugs
+            )
         ):
             self.vote = msg.candidate
             self._persist_vote(out)  # persisted (and synced, per knob) before the reply
@@ -617,12 +654,6 @@ class RaftNode:
         """``leader`` leads our term (etcd-io/raft's ``becomeFollower(term, m.From)``)."""
         self._become_follower(out)
         self.leader = leader
-        if self.vote_untrusted:
-            # The lost vote file might have promised this term to someone else; siding
-            # with the leader that exists is the only vote that cannot elect a second one.
-            self.vote = leader
-            self._persist_vote(out)
-            self.vote_untrusted = False
 
     def _refuse_append(self, src: int, msg: AppendEntries | InstallSnapshot,
                        out: list[Output]) -> None:
@@ -637,7 +668,8 @@ class RaftNode:
         if prev < self.base:  # the part up to our snapshot is committed: it matches
             entries = entries[self.base - prev :]
             prev = self.base
-        elif self.term_at(prev) != msg.prev_term:
+        elif (self.term_at(prev) != msg.prev_term
+              and "accept-mismatched-prev-term" not in self.bugs):
             bad = self.term_at(prev)
             hint = prev - 1
             while hint > max(self.base, self.commit) and self.term_at(hint) == bad:
@@ -649,11 +681,14 @@ class RaftNode:
         last = self.last_index
         while k < len(entries) and index + k <= last:
             if self.term_at(index + k) != entries[k][0]:
-                self._truncate_from(index + k, out)
+                early = "conflict-truncates-one-early" in self.bugs and index + k > self.base + 1
+                self._truncate_from(index + k - early, out)
                 break
             k += 1
         if k < len(entries):
             self._append(entries[k:], out, self._follower_sync)
+            if "apply-before-commit" in self.bugs:
+                self._commit_to(self.last_index, out)
         match = max(msg.prev_index + len(msg.entries), self.base)
         if self._follower_sync and self.durable < match and self.dirty:
             self._sync(out)
@@ -662,23 +697,52 @@ class RaftNode:
             self._commit_to(new_commit, out)
         if self.commit >= msg.commit:
             self.caught_up = True
-        if self.repairing:
-            self._check_repaired(msg.term, msg.commit)
+        if self.repairing and not self.vote_unknown:
+            self._check_repaired(msg.term, msg.commit, out)
         if msg.entries or msg.commit < match:
             out.append(Send(src, AppendReply(self.term, True, match, 0)))
         # else: a heartbeat at a tip the leader has already committed: an ack would tell
         # it nothing it needs (match only feeds the commit), so save the round trip.
 
-    def _check_repaired(self, leader_term: int, leader_commit: int) -> None:
-        """PAR: the damaged suffix is re-fetched once we hold everything the leader has
-        committed *and* the leader has committed an entry of its own term: every entry
-        committed before that term is at or below that index."""
+    def _check_repaired(self, leader_term: int, leader_commit: int, out: list[Output]) -> None:
+        """PAR: a node that lost log entries cannot name them, so it learns them from a
+        leader. Repair is done once it holds everything the leader has committed *and*
+        the leader has committed an entry of its own term: every entry committed in an
+        earlier term is then at or below that index. Any leader it follows is at least
+        as recent as every entry it ever acknowledged (it persisted that term first),
+        and was elected without the votes of nodes under repair, so it holds them all.
+        (While its own terms are unknown, :meth:`_on_term_reply` comes first.)"""
         if (
             self.last_index >= leader_commit
             and self.commit >= leader_commit
             and self.term_at(leader_commit) == leader_term
         ):
             self.repairing = False
+            self._persist_vote(out)
+
+    def _ask_terms(self, out: list[Output]) -> None:
+        """With its vote file lost, ask every voter it has not heard from for its term."""
+        if self.vote_unknown:
+            query = TermQuery(self.term)
+            out.extend(Send(p, query) for p in self.voters if p not in self.heard)
+
+    def _on_term_query(self, src: int, msg: TermQuery, out: list[Output]) -> None:
+        out.append(Send(src, TermReply(self.term)))
+
+    def _on_term_reply(self, src: int, msg: TermReply, out: list[Output]) -> None:
+        """Once every other voter has told its term (this node took any higher one), no
+        term it may have voted in before its vote file was damaged lies ahead: a vote it
+        gave went to a candidate of that term, and the candidate, or a voter that granted
+        it too (damage hits a minority), still knows it. The current term counts as
+        voted in (for itself, which grants no one), later terms are free."""
+        if not self.vote_unknown or src not in self.voters:
+            return
+        self.heard.add(src)
+        if self.heard.issuperset(self.voters):
+            self.vote_unknown = False
+            if self.vote is None:
+                self.vote = self.id
+            self._persist_vote(out)
 
     def _on_install_snapshot(self, src: int, msg: InstallSnapshot, out: list[Output]) -> None:
         self._follow(msg.leader, out)
@@ -702,8 +766,8 @@ class RaftNode:
             self.commit = self.applied = index
             self.durable = max(self.durable, index) if keep_suffix else index
             out.append(Observe("install-snapshot", {"index": index, "seq": self.snap_seq}))
-        if self.repairing:
-            self._check_repaired(msg.term, index)
+        if self.repairing and not self.vote_unknown:
+            self._check_repaired(msg.term, index, out)
         out.append(Send(src, AppendReply(self.term, True, index, 0)))
 
     def _on_append_reply(self, src: int, msg: AppendReply, out: list[Output]) -> None:
@@ -734,7 +798,7 @@ class RaftNode:
             return self._role.publish(self, req, op.value)
         if not isinstance(op, Read):
             return _refuse(req, "unknown operation")
-        if not self.caught_up:
+        if not self.caught_up and "stale-reads" not in self.bugs:
             # Until it has applied what the current leader committed, this node's stream
             # may lack acked values; refusing lets the reader retry rather than conclude.
             return _refuse(req, "catching up", self.leader)
@@ -768,7 +832,11 @@ class RaftNode:
             self.waiting.setdefault(index, []).append(req)
             return out
         self._append([(self.term, value)], out, self._leader_sync)
-        self.waiting[self.last_index] = [req]
+        if "ack-before-quorum" in self.bugs:
+            pending = sum(1 for v in self.values[self.applied - self.base :] if v is not None)
+            out.append(ClientReply(req.client, req.req_id, PublishOk(len(self.stream) + pending)))
+        else:
+            self.waiting[self.last_index] = [req]
         for p in self.peers:
             self._send_append(p, out)
         self._advance_commit(out)
@@ -815,6 +883,8 @@ _FOLLOWER = _Role(
         RequestVote: RaftNode._on_request_vote,
         VoteReply: RaftNode._ignore,
         AppendReply: RaftNode._ignore,
+        TermQuery: RaftNode._on_term_query,
+        TermReply: RaftNode._on_term_reply,
     },
     timeouts={ELECTION: RaftNode._on_election_timeout, SYNC: RaftNode._on_sync},
     client=RaftNode._on_client,
@@ -857,4 +927,6 @@ _STALE: dict[type, MessageHandler] = {
     RequestVote: RaftNode._refuse_vote,
     VoteReply: RaftNode._ignore,
     AppendReply: RaftNode._ignore,
+    TermQuery: RaftNode._on_term_query,  # a term is all it asks for
+    TermReply: RaftNode._on_term_reply,  # the replier's term is below ours: still heard
 }

@@ -3,7 +3,8 @@
 Each NATS value cites its public source: a nats-server issue or pull request, or a file
 and line at a release tag. ``known_violation`` names the property
 (``ackcheck.properties``) a preset is expected to break under faults; None means it
-should hold within its fault model.
+should hold within its :class:`FaultModel`, the faults it claims to survive (``explore``
+searches inside it unless told otherwise; ``bench/soak.py`` measures the claim).
 """
 
 from __future__ import annotations
@@ -14,6 +15,57 @@ import attrs
 
 from ackcheck.errors import ConfigError
 from ackcheck.model.config import RaftConfig, with_overrides
+from ackcheck.schedule import FAULT_KINDS, FAULT_TYPES, FILE_TARGETS
+
+#: What storage damage a fault model allows: on any nodes, or on a minority of the
+#: nodes fixed for the run (as Jepsen's file-corruption nemesis picks its nodes once).
+DAMAGE_BOUNDS = ("any", "minority")
+
+#: Every fault kind a real disk, network and operator can cause (the opt-in kinds, such
+#: as misdirected writes, are claimed by no preset).
+EVERY_KIND: tuple[str, ...] = tuple(t.kind for t in FAULT_TYPES if not t.opt_in)
+
+
+def _kinds(value: Sequence[str]) -> tuple[str, ...]:
+    unknown = [k for k in value if k not in FAULT_KINDS]
+    if unknown:
+        raise ConfigError(f"unknown fault kind {unknown[0]!r}; known: {', '.join(FAULT_KINDS)}")
+    return tuple(k for k in FAULT_KINDS if k in value)
+
+
+def _targets(value: Sequence[str]) -> tuple[str, ...]:
+    unknown = [t for t in value if t not in FILE_TARGETS]
+    if unknown or not value:
+        raise ConfigError(f"unknown file target {unknown[0] if unknown else ''!r}; "
+                          f"known: {', '.join(FILE_TARGETS)}")
+    return tuple(t for t in FILE_TARGETS if t in value)
+
+
+def _damage(_inst: object, _attr: object, value: object) -> None:
+    if value not in DAMAGE_BOUNDS:
+        raise ConfigError(f"damage: expected one of {', '.join(DAMAGE_BOUNDS)}; got {value!r}")
+
+
+@attrs.frozen
+class FaultModel:
+    """The faults a preset claims to survive: fault ``kinds`` (names from
+    ``ackcheck.schedule``), which nodes storage ``damage`` (the faults that name a file:
+    bit flips, latent sector errors) may hit, ``any`` or ``minority``, and which files
+    (``targets``: log, snapshot, vote)."""
+
+    kinds: tuple[str, ...] = attrs.field(default=EVERY_KIND, converter=_kinds)
+    damage: str = attrs.field(default="any", validator=_damage)
+    targets: tuple[str, ...] = attrs.field(default=FILE_TARGETS, converter=_targets)
+
+    def describe(self) -> str:
+        where = "any nodes" if self.damage == "any" else "a minority of nodes, fixed per run"
+        files = "" if self.targets == FILE_TARGETS else f" (to {', '.join(self.targets)} files)"
+        return f"{kinds_text(self.kinds)}; storage damage{files} on {where}"
+
+
+def kinds_text(kinds: Sequence[str]) -> str:
+    """``every default kind`` for :data:`EVERY_KIND`, else the kinds by name."""
+    return "every default kind" if tuple(kinds) == EVERY_KIND else ", ".join(kinds)
 
 
 @attrs.frozen
@@ -22,6 +74,7 @@ class Preset:
     description: str
     config: RaftConfig
     known_violation: str | None = None
+    fault_model: FaultModel = FaultModel()
 
 
 _RAFT = RaftConfig(
@@ -32,6 +85,7 @@ _RAFT = RaftConfig(
     commit_rule="safe",
     empty_votes="count",
     checksums=True,
+    torn_tail="checked",
     on_bad_record="fail-stop",
     on_bad_snapshot="fail-stop",
 )
@@ -55,15 +109,27 @@ _NATS_2_12_1 = RaftConfig(
     on_bad_snapshot="delete",
 )
 
+# Fail-stop halts a damaged node for good, which Raft survives on any number of nodes
+# (a halted node is a crashed one); repair brings it back, which is safe only while the
+# intact copies outvote the damaged ones. NATS states no storage fault model: its presets
+# claim every kind, and their known violations show which they do not survive.
+_FAIL_STOP_MODEL = FaultModel(EVERY_KIND, "any")
+_REPAIR_MODEL = FaultModel(EVERY_KIND, "minority")
+# A teaching preset claims the faults its lesson needs, so that a default search goes
+# straight to it: process crashes, and bit flips in log blocks on a minority.
+_TORN_TAIL_LESSON = FaultModel(("crash", "bit-flip"), "minority", ("log",))
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
         Preset(
             "raft",
             "Textbook Raft: fsync every write before any ack, vote synced, safe commit, "
-            "checksums, fail-stop on any damaged record or snapshot.",
+            "checksums over every record and its header, fail-stop on any damaged "
+            "record or snapshot.",
             _RAFT,
             None,
+            _FAIL_STOP_MODEL,
         ),
         Preset(
             "nats-2.12.1",
@@ -72,13 +138,15 @@ PRESETS: dict[str, Preset] = {
             "(nats-server #7564, #7549, #7556).",
             _NATS_2_12_1,
             "ack-implies-durable",
+            _FAIL_STOP_MODEL,
         ),
         Preset(
             "nats-2.12.1-sync-always",
             "NATS 2.12.1 with sync_interval: always; still truncates at a bad record, "
-            "so corruption on a minority loses acked writes (nats-server #7549).",
+            "so corruption loses acked writes (nats-server #7549).",
             attrs.evolve(_NATS_2_12_1, fsync="always"),
             "ack-implies-durable",
+            _FAIL_STOP_MODEL,
         ),
         Preset(
             "nats-2.14",
@@ -86,14 +154,17 @@ PRESETS: dict[str, Preset] = {
             "instead of deleting it and resetting the WAL (PRs #7566, #7580 for #7556).",
             attrs.evolve(_NATS_2_12_1, on_bad_snapshot="fail-stop"),
             "ack-implies-durable",
+            _FAIL_STOP_MODEL,
         ),
         Preset(
             "par",
-            "Protocol-aware recovery (PAR, FAST'18): fsync always, and a node with a "
-            "damaged log or snapshot keeps the good prefix but neither votes nor leads "
-            "until it has re-fetched the damaged suffix. Safe while a minority is damaged.",
+            "Protocol-aware recovery (Alagappan et al., FAST 2018): raft, but a node with "
+            "a damaged log, snapshot or vote file keeps the good prefix and stays out of "
+            "elections until the others have shown it what it lost: a leader's committed "
+            "log for the entries, every voter's term for the vote.",
             attrs.evolve(_RAFT, on_bad_record="repair", on_bad_snapshot="repair"),
             None,
+            _REPAIR_MODEL,
         ),
         Preset(
             "raft-unpersisted-vote",
@@ -101,6 +172,7 @@ PRESETS: dict[str, Preset] = {
             "can vote twice in one term, electing two leaders.",
             attrs.evolve(_RAFT, vote_persist="none"),
             "election-safety",
+            _FAIL_STOP_MODEL,
         ),
         Preset(
             "raft-unsafe-commit",
@@ -108,6 +180,19 @@ PRESETS: dict[str, Preset] = {
             "paper Fig. 8); a committed entry can be overwritten.",
             attrs.evolve(_RAFT, commit_rule="unsafe"),
             "state-machine-safety",
+            _FAIL_STOP_MODEL,
+        ),
+        Preset(
+            "raft-torn-tail",
+            "Teaching: textbook Raft for a three-replica stream, 4 MiB log blocks as NATS' "
+            "WAL, whose recovery takes any record that runs past the end of the last log "
+            "block for a torn write and drops it; one bit flip in a length field passes "
+            "for a tear, and fsynced, acked entries go with it.",
+            # 4 MiB blocks: a stream's Raft WAL in NATS uses defaultMediumBlockSize
+            # (server/jetstream_cluster.go:2287, server/filestore.go:354 at v2.12.1).
+            attrs.evolve(_RAFT, torn_tail="naive", replicas=3, block_size=4 << 20),
+            "ack-implies-durable",
+            _TORN_TAIL_LESSON,
         ),
     )
 }

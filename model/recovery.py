@@ -7,6 +7,12 @@ stays sans-I/O. NATS 2.12.1 behaviour: a bad record truncates the block there an
 later sequence is lost (``rebuildState``, ``server/filestore.go:1421-1640``; nats-server
 #7549); a bad snapshot is deleted (``loadLastSnapshot``, ``server/raft.go:1426``) and the
 log reset (#7556, changed in v2.14.0 by PRs #7566 and #7580).
+
+``repair`` follows protocol-aware recovery (Alagappan et al., FAST 2018): a node that
+cannot read part of its log does not know what it lost, so it keeps the good prefix and
+stays out of elections until a leader has shown it everything that may have been
+committed (:meth:`ackcheck.model.node.RaftNode._check_repaired`). That duty is written
+into the term-and-vote file's flags before anything else, so a restart cannot forget it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import attrs
 
 from ackcheck.model.config import RaftConfig
 from ackcheck.model.storage import (
+    FLAG_REPAIRING,
+    FLAG_VOTE_UNKNOWN,
     VOTE_FILE,
     BadRecord,
     Block,
@@ -56,8 +64,8 @@ class Recovered:
     next_block: int = 1
     outputs: list[Output] = attrs.Factory(list)
     halted: str | None = None
-    repair_target: int = 0  # > 0: damaged suffix up to this index must be re-fetched
-    vote_untrusted: bool = False  # repair after a damaged vote file: abstain for a while
+    repairing: bool = False  # lost log entries it cannot name: re-fetch before voting
+    vote_unknown: bool = False  # lost its vote file: the terms it voted in are unknown
 
 
 def _read(disk: DiskView, name: str) -> bytes | None:
@@ -108,10 +116,15 @@ def _recover_vote(disk: DiskView, names: list[str], config: RaftConfig, rec: Rec
         if action == "fail-stop":
             _halt(rec, f"damaged {VOTE_FILE}: {exc}")
             return False
-        rec.vote_untrusted = action == "repair"
+        # The vote may have gone to anyone, in any term up to the highest term some
+        # voter knows: repair learns those terms before it votes again. Whether the log
+        # was being repaired is unknown too, so assume it was.
+        rec.vote_unknown = rec.repairing = action == "repair"
         return True
     if parsed is not None:
-        rec.term, rec.vote = parsed
+        rec.term, rec.vote, flags = parsed
+        rec.repairing = bool(flags & FLAG_REPAIRING)
+        rec.vote_unknown = bool(flags & FLAG_VOTE_UNKNOWN)
     return True
 
 
@@ -149,8 +162,7 @@ def _recover_snapshot(
             dropped_through_index=index,
             dropped=tuple(v for _i, v in dropped),
         )
-        if action == "repair":
-            rec.repair_target = max([index] + [i for i, _v in dropped])
+        rec.repairing = rec.repairing or action == "repair"
         return "reset"
     rec.snap_term, rec.snap_index, rec.snap_values, rec.snap_file = term, index, values, name
     return "ok"
@@ -171,6 +183,7 @@ def _scan_blocks(disk: DiskView, blocks: list[int], start_offset: int) -> list[t
 
 def _recover_log(disk: DiskView, blocks: list[int], config: RaftConfig, rec: Recovered) -> None:
     expected, prev_term = rec.snap_index + 1, rec.snap_term
+    checksums, naive = config.checksums, config.torn_tail == "naive"
     for pos_in_list, b in enumerate(blocks):
         name = block_name(b)
         try:
@@ -184,7 +197,7 @@ def _recover_log(disk: DiskView, blocks: list[int], config: RaftConfig, rec: Rec
         pos, last = 0, 0
         while pos < len(data):
             try:
-                r = decode_record(data, pos, config.checksums)
+                r = decode_record(data, pos, checksums, naive)
             except BadRecord as bad:
                 torn = bad.torn and pos_in_list == len(blocks) - 1
                 rec.blocks.append(Block(b, last, pos))
@@ -254,5 +267,4 @@ def _bad_record(
         first_dropped_index=expected,
         dropped=tuple(v for _i, v in dropped),
     )
-    if action == "repair":
-        rec.repair_target = max([expected] + [i for i, _v in dropped])
+    rec.repairing = rec.repairing or action == "repair"

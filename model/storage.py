@@ -3,17 +3,25 @@
 Layout on the simulated disk (modelled on NATS' Raft WAL, whose ``.blk`` records end in a
 checksum: ``server/filestore.go:6272-6370`` at v2.12.1):
 
-* ``log/<NNNNNN>.blk``: records ``len u32 | index u64 | term u64 | kind u8 | payload |
-  crc32 u32`` (little-endian). ``kind`` 0 is a leader no-op, 1 a client value (UTF-8
-  payload). The crc32 covers everything before it; it is 0 when checksums are off.
-* ``vote/tav``: ``term u64 | vote i64 (-1 = none) | crc32 u32``.
+* ``log/<NNNNNN>.blk``: records ``len u32 | index u64 | term u64 | kind u8 | hcrc u32 |
+  payload | crc32 u32`` (little-endian). ``kind`` 0 is a leader no-op, 1 a client value
+  (UTF-8 payload). ``hcrc`` covers the fixed header before it, the last crc32 everything
+  before it; both are 0 when checksums are off. The header checksum is what tells a torn
+  write from damage (see :func:`decode_record`).
+* ``vote/tav``: ``term u64 | vote i64 (-1 = none) | flags u32 | crc32 u32``; the flags
+  are recovery duties that must survive a restart (:data:`FLAG_REPAIRING`,
+  :data:`FLAG_VOTE_UNKNOWN`).
 * ``snap/snap.<term>.<index>``: ``term u64 | index u64 | count u32 | (len u32 | value)*
   | crc32 u32``: the stream's values up to ``index``, always checksummed (NATS writes a
   HighwayHash trailer on every snapshot: ``encodeSnapshot``, ``server/raft.go:1208-1232``
   at v2.12.1).
 
 crc32 (zlib) stands in for NATS' HighwayHash-64: both are deterministic and catch a bit
-flip, and crc32 is the cheapest in CPython.
+flip, and crc32 is the cheapest in CPython. NATS' hash does not cover the record's length
+field (``server/filestore.go:6272-6370`` at v2.12.1), so a flipped length there reads as a
+record that runs past the end of the block; the header checksum here is what lets
+recovery call that damage rather than a torn write, as protocol-aware recovery needs
+(Alagappan et al., "Protocol-Aware Recovery for Consensus-Based Storage", FAST 2018).
 """
 
 from __future__ import annotations
@@ -32,12 +40,18 @@ SNAP_PREFIX = "snap/snap."
 
 _HEADER = struct.Struct("<IQQB")
 _CRC = struct.Struct("<I")
-HEADER_SIZE = _HEADER.size
+#: the fixed header and its checksum: where the payload starts
+HEADER_SIZE = _HEADER.size + _CRC.size
 RECORD_OVERHEAD = HEADER_SIZE + _CRC.size
 KIND_NOOP = 0
 KIND_VALUE = 1
 
-_VOTE = struct.Struct("<Qq")
+_VOTE = struct.Struct("<QqI")
+#: vote-file flag: the log was damaged and is being re-fetched; do not vote or lead
+FLAG_REPAIRING = 1
+#: vote-file flag: the vote file itself was damaged; the terms this node voted in are
+#: unknown until it has heard every other voter's term
+FLAG_VOTE_UNKNOWN = 2
 VOTE_SIZE = _VOTE.size + _CRC.size
 _SNAP_HEAD = struct.Struct("<QQI")
 _U32 = struct.Struct("<I")
@@ -96,7 +110,8 @@ def snapshot_key(name: str) -> tuple[int, int] | None:
 def encode_record(index: int, term: int, value: str | None, checksums: bool) -> bytes:
     payload = b"" if value is None else value.encode()
     kind = KIND_NOOP if value is None else KIND_VALUE
-    body = _HEADER.pack(RECORD_OVERHEAD + len(payload), index, term, kind) + payload
+    head = _HEADER.pack(RECORD_OVERHEAD + len(payload), index, term, kind)
+    body = head + _CRC.pack(zlib.crc32(head) if checksums else 0) + payload
     return body + _CRC.pack(zlib.crc32(body) if checksums else 0)
 
 
@@ -120,12 +135,25 @@ class BadRecord(Exception):
         self.torn = torn
 
 
-def decode_record(data: bytes, pos: int, checksums: bool) -> Record:
-    """The record at ``pos``; raises :class:`BadRecord` when it cannot be trusted."""
+def decode_record(data: bytes, pos: int, checksums: bool, naive_tear: bool = False) -> Record:
+    """The record at ``pos``; raises :class:`BadRecord` when it cannot be trusted.
+
+    A torn write can only cut the *end* of the file short (it damages bytes that were
+    never fsynced), so a tear is a header cut short, or a payload cut short behind a
+    header whose checksum holds. A header that fails its checksum is damage wherever it
+    is: a flipped length field would otherwise look like a record running past the end.
+    ``naive_tear`` keeps the rule that cannot tell them apart (any length that runs past
+    the end is a tear), for the ``torn_tail=naive`` teaching knob; so does
+    ``checksums=False``, which has no header checksum to consult."""
     left = len(data) - pos
-    if left < RECORD_OVERHEAD:
-        raise BadRecord(pos, f"{left} trailing bytes, shorter than a record", torn=True)
+    if left < HEADER_SIZE:
+        raise BadRecord(pos, f"{left} trailing bytes, shorter than a record header", torn=True)
     size, index, term, kind = _HEADER.unpack_from(data, pos)
+    if checksums and (size <= left or not naive_tear):
+        head_end = pos + _HEADER.size
+        if zlib.crc32(data[pos:head_end]) != _CRC.unpack_from(data, head_end)[0]:
+            raise BadRecord(pos, "header checksum mismatch (length, index, term or kind "
+                                 "damaged)")
     if size < RECORD_OVERHEAD:
         raise BadRecord(pos, f"record length {size} is impossible")
     if size > left:
@@ -162,13 +190,13 @@ def scan_values(data: bytes, pos: int) -> list[tuple[int, str]]:
     return found
 
 
-def encode_vote(term: int, vote: int | None) -> bytes:
-    body = _VOTE.pack(term, -1 if vote is None else vote)
+def encode_vote(term: int, vote: int | None, flags: int = 0) -> bytes:
+    body = _VOTE.pack(term, -1 if vote is None else vote, flags)
     return body + _CRC.pack(zlib.crc32(body))
 
 
-def decode_vote(data: bytes) -> tuple[int, int | None] | None:
-    """(term, vote); None for an empty or short file (never written durably).
+def decode_vote(data: bytes) -> tuple[int, int | None, int] | None:
+    """(term, vote, flags); None for an empty or short file (never written durably).
 
     Raises ValueError for a complete file whose checksum does not match."""
     if len(data) < VOTE_SIZE:
@@ -176,8 +204,8 @@ def decode_vote(data: bytes) -> tuple[int, int | None] | None:
     body = data[: _VOTE.size]
     if zlib.crc32(body) != _CRC.unpack_from(data, _VOTE.size)[0]:
         raise ValueError("term-and-vote checksum mismatch")
-    term, vote = _VOTE.unpack(body)
-    return term, (None if vote < 0 else vote)
+    term, vote, flags = _VOTE.unpack(body)
+    return term, (None if vote < 0 else vote), flags
 
 
 def encode_snapshot(term: int, index: int, values: Sequence[str]) -> bytes:

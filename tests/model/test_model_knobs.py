@@ -9,7 +9,7 @@ from model_fakes import Bench, DictDisk, positions
 
 from ackcheck.model import PRESETS, RaftConfig, make_node
 from ackcheck.model.messages import AppendEntries, AppendReply, RequestVote, VoteReply
-from ackcheck.model.storage import Loc
+from ackcheck.model.storage import VOTE_SIZE, Loc
 from ackcheck.node import Boot, ClientReply, Fsync, Receive, Rename, Send, SetTimer, Write
 
 RAFT = PRESETS["raft"].config
@@ -250,7 +250,7 @@ def test_election_timeouts_come_from_the_rng_within_bounds():
 
 def test_client_reply_type_for_halted_node():
     b = Bench(RAFT, n=3)
-    b.disks[1].cache["vote/tav"] = bytearray(20)  # a term-and-vote file failing its crc
+    b.disks[1].cache["vote/tav"] = bytearray(VOTE_SIZE)  # a term-and-vote file failing its crc
     b.boot_all()
     assert b.node(1).halted  # fail-stop
     out = b.publish(1, "x")

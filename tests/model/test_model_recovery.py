@@ -63,8 +63,8 @@ def test_record_round_trip_and_checksum_detects_a_flip():
 
 
 def test_vote_and_snapshot_round_trip_and_damage():
-    assert decode_vote(encode_vote(4, 2)) == (4, 2)
-    assert decode_vote(encode_vote(4, None)) == (4, None)
+    assert decode_vote(encode_vote(4, 2)) == (4, 2, 0)
+    assert decode_vote(encode_vote(4, None, 3)) == (4, None, 3)
     assert decode_vote(b"") is None
     bad = bytearray(encode_vote(4, 2))
     bad[0] ^= 1
@@ -85,7 +85,7 @@ def test_clean_recovery_restores_term_vote_log_and_block_layout():
     assert [(i, t, v) for i, t, v, _b, _o in rec.entries] == [
         (1, 1, None), (2, 1, "a"), (3, 1, "b"), (4, 1, "c")
     ]
-    assert rec.outputs == [] and rec.halted is None and rec.repair_target == 0
+    assert rec.outputs == [] and rec.halted is None and not rec.repairing
 
 
 def _flip_record(disk: DictDisk, index: int) -> str:
@@ -193,7 +193,7 @@ def test_snapshot_recovery_and_damage_per_knob():
             assert not rec.halted and actions == [action]
             assert Delete(snaps[0]) in rec.outputs
             assert rec.entries == [] and rec.snap_index == 0  # the log was reset too
-            assert (rec.repair_target > 0) is (action == "repair")
+            assert rec.repairing is (action == "repair")
 
 
 def test_damaged_vote_file_per_knob():
@@ -205,7 +205,7 @@ def test_damaged_vote_file_per_knob():
         assert (rec.halted is not None) is (action == "fail-stop")
         if action != "fail-stop":
             assert rec.term == 1 and rec.vote is None  # term from the log, vote forgotten
-            assert rec.vote_untrusted is (action == "repair")
+            assert rec.vote_unknown is rec.repairing is (action == "repair")
 
 
 def test_power_failure_without_fsync_leaves_empty_files_and_an_empty_node():
