@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ackcheck.app._strategies import parse_kinds, parse_targets
+from ackcheck.app._strategies import parse_events, parse_kinds, parse_targets
 from ackcheck.errors import ConfigError
 from ackcheck.properties import REGISTRY
 from ackcheck.schedule import US_PER_S, NetworkSpec, Workload
@@ -35,6 +35,13 @@ def _kinds(value: str | Sequence[str] | None) -> str | None:
     return ",".join(value)
 
 
+#: How examples are generated (``--search``): faults at random times; plans of decisions
+#: anchored to protocol events; decisions where each example uses a random part of the
+#: decision alphabet (swarm testing). See docs/search.md.
+SEARCH_MODES: tuple[str, ...] = ("timed", "decisions", "swarm")
+DEFAULT_SEARCH = "decisions"
+
+
 @attrs.frozen(kw_only=True)
 class SearchOptions:
     """How one search explores.
@@ -48,7 +55,10 @@ class SearchOptions:
       seconds more for shrinking a counterexample;
     * ``seed``: the search seed (same version, options and seed: same search);
     * ``workers``: independent searches in that many processes;
-    * ``targeting``: feed closeness measures to ``hypothesis.target()``.
+    * ``targeting``: feed closeness measures to ``hypothesis.target()``;
+    * ``search``: one of :data:`SEARCH_MODES`; ``events``: the protocol events
+      decisions wait for (None: all of them); ``novelty``: in the decision modes, also
+      extend plans that reached an abstract state no earlier example had reached.
     """
 
     properties: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
@@ -65,8 +75,16 @@ class SearchOptions:
     seed: int = 0
     workers: int = 1
     targeting: bool = True
+    search: str = DEFAULT_SEARCH
+    events: str | None = attrs.field(default=None, converter=_kinds)
+    novelty: bool = True
 
     def __attrs_post_init__(self) -> None:
+        if self.search not in SEARCH_MODES:
+            raise ConfigError(
+                f"unknown search {self.search!r}; known: {', '.join(SEARCH_MODES)}"
+            )
+        parse_events(self.events)
         if self.examples is not None and self.examples < 1:
             raise ConfigError(f"examples must be >= 1, got {self.examples}")
         if self.budget is not None and not (math.isfinite(self.budget) and self.budget > 0):

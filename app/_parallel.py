@@ -38,6 +38,7 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
     faults: Counter[str] = Counter()
     cover: Counter[str] = Counter()
     best: dict[str, float] = {}
+    digests = frozenset().union(*(s.state_digests for s in per_worker.values()))
     for s in per_worker.values():
         faults.update(s.faults_by_kind)
         cover.update(s.coverage)
@@ -51,6 +52,18 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
         best_targets=dict(sorted(best.items())),
         seed=seed,
         workers=len(per_worker),
+        search=next(iter(per_worker.values())).search if per_worker else "timed",
+        # the union once every worker sent its states; while they run, the largest count
+        abstract_states=max(
+            [len(digests), *(s.abstract_states for s in per_worker.values())]),
+        found_after_examples=min(
+            (s.found_after_examples for s in per_worker.values()
+             if s.found_after_examples is not None), default=None),
+        found_after_seconds=min(
+            (s.found_after_seconds for s in per_worker.values()
+             if s.found_after_seconds is not None), default=None),
+        novel_plans=sum(s.novel_plans for s in per_worker.values()),
+        state_digests=digests,
     )
 
 

@@ -29,9 +29,10 @@ class ProgressLine:
         if self._status is None:
             return
         best = ", ".join(f"{k}={v:g}" for k, v in stats.best_targets.items())
+        states = f", {stats.abstract_states} states" if stats.abstract_states else ""
         self._status.update(
             f"{stats.examples} examples, {stats.examples_per_second:.0f}/s, "
-            f"{stats.seconds:.1f}s  best: {best}"
+            f"{stats.seconds:.1f}s{states}  best: {best}"
         )
 
     def __exit__(
@@ -51,9 +52,13 @@ def summary_text(result: ExploreResult) -> str:
         f"explored {what}: {s.examples} examples in {s.seconds:.1f}s "
         f"({s.examples_per_second:.0f}/s, seed {s.seed}"
         + (f", {s.workers} workers" if s.workers > 1 else "")
-        + ")"
+        + f", search {s.search})"
     )
     lines = [head]
+    if s.abstract_states:
+        lines.append(f"coverage: {s.abstract_states} abstract node states reached"
+                     + (f", {s.novel_plans} plans grown from new cluster states"
+                        if s.novel_plans else ""))
     if s.faults_by_kind:
         lines.append(
             "faults injected: " + ", ".join(f"{k} {v}" for k, v in s.faults_by_kind.items())
@@ -95,6 +100,9 @@ def summary_dict(result: ExploreResult) -> dict[str, Any]:
         "workers": s.workers,
         "faults_by_kind": s.faults_by_kind,
         "coverage": s.coverage,
+        "search": s.search,
+        "abstract_states": s.abstract_states,
+        "novel_plans": s.novel_plans,
         "best_targets": s.best_targets,
         "violation": None,
     }
@@ -110,6 +118,7 @@ def summary_dict(result: ExploreResult) -> dict[str, Any]:
                 {"at": tf.at, "fault": tf.fault.describe()}
                 for tf in ce.schedule.sorted_faults()
             ],
+            "decisions": [d.describe() for d in ce.schedule.decisions],
             "trace": str(ce.trace_path) if ce.trace_path else None,
             "digest": ce.outcome.digest,
         }

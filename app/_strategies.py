@@ -1,14 +1,22 @@
-"""Hypothesis strategies for fault schedules and workloads.
+"""Hypothesis strategies for fault schedules, decision plans and workloads.
 
 Built to shrink well (Hypothesis' "strategies that shrink" guide): a schedule is one
 flat list of timed events; each event draws its fields together; kinds and node choices
 are ordered from benign to severe so shrinking walks towards the simplest fault; and the
 interpreters are total (an event that makes no sense at its time is a no-op), so nothing
 here filters.
+
+Decision plans (:func:`decision_plans`) are lists drawn from a finite *decision
+alphabet* (:func:`decision_alphabet`): every protocol event crossed with every fault of
+the searched kinds, each field taking the few values :func:`_choices` lists for its
+domain (every node, and the simplest value otherwise). The bounded checker enumerates
+the same alphabet. Swarm testing (``swarm=True``) lets each example use a random part of
+it, so that a rare combination is not drowned by the common faults.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +31,9 @@ from ackcheck.schedule import (
     FAULT_TYPES,
     FILE_TARGETS,
     PARTITION_SHAPES,
+    PROTOCOL_EVENTS,
     US_PER_S,
+    Decision,
     Fault,
     NetworkSpec,
     Schedule,
@@ -107,6 +117,122 @@ def _domains(nodes: int, targets: tuple[str, ...]) -> dict[str, st.SearchStrateg
         "bit": st.integers(0, 7),
         "length": st.integers(1, 4096),
     }
+
+
+def _choices(nodes: int, targets: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """The values each field domain takes in the decision alphabet: every node (ids are
+    relative to the node that had the event, so 0 is that node), the node on its own or
+    with one other (a minority of two, in clusters of four or more) for a partition,
+    that node or everyone for a power failure, and otherwise the simplest value (the one
+    Hypothesis shrinks to): split partitions, the first byte and bit of a file."""
+    pairs = tuple((0, j) for j in range(1, nodes)) if nodes >= 4 else ()
+    return {
+        "node": tuple(range(nodes)),
+        "node-list": ((0,), *pairs),
+        "node-set": ((0,), tuple(range(nodes))) if nodes > 1 else ((0,),),
+        "shape": PARTITION_SHAPES[:1],
+        "keep": (0,),
+        "target": targets,
+        "file-index": (0,),
+        "offset": (0,),
+        "bit": (0,),
+        "length": (512,),
+    }
+
+
+def _instances(kind: str, nodes: int, targets: tuple[str, ...]) -> list[Fault]:
+    """Every fault of ``kind`` whose fields take their :func:`_choices` values."""
+    cls = FAULT_KINDS[kind]
+    choices = _choices(nodes, targets)
+    fields = attrs.fields(cls)
+    combos = itertools.product(*(choices[f.metadata["domain"]] for f in fields))
+    faults = [cls(**{f.name: v for f, v in zip(fields, combo, strict=True)}) for combo in combos]
+    return list(dict.fromkeys(faults))  # converters may make two the same
+
+
+def decision_alphabet(
+    nodes: int,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    targets: str | Sequence[str] | None = None,
+) -> tuple[Decision, ...]:
+    """Every decision a plan may take, ordered from benign to severe (Hypothesis'
+    ``sampled_from`` shrinks towards the front): by fault kind, then fault, then event.
+    A decision fires on the first event of its kind after the previous one (count 1);
+    faults that stop a process also come with an immediate restart (``recover=0``: the
+    node loses what it kept only in memory), which a plain pause or partition would
+    undo at once and so do not."""
+    chosen = parse_kinds(kinds)
+    files = parse_targets(targets)
+    names = tuple(PROTOCOL_EVENTS) if events is None else parse_events(events)
+    out: list[Decision] = []
+    for kind in chosen:
+        cls = FAULT_KINDS[kind]
+        recovers: tuple[int | None, ...] = (None, 0) if cls.effect == "down" else (None,)
+        for fault in _instances(kind, nodes, files):
+            for recover in recovers:
+                if recover is not None and not fault.recovery():
+                    continue
+                out.extend(Decision(e, 1, fault, recover) for e in names)
+    return tuple(out)
+
+
+def parse_events(spec: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"leader,commit"`` -> protocol events in their own order (None: all of them)."""
+    if spec is None:
+        return tuple(PROTOCOL_EVENTS)
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    unknown = [e for e in items if e and e not in PROTOCOL_EVENTS]
+    chosen = {e for e in items if e}
+    if unknown or not chosen:
+        raise ConfigError(
+            f"unknown protocol event {unknown[0] if unknown else ''!r}; "
+            f"known: {', '.join(PROTOCOL_EVENTS)}"
+        )
+    return tuple(e for e in PROTOCOL_EVENTS if e in chosen)
+
+
+@st.composite
+def _swarm(draw: st.DrawFn, alphabet: tuple[Decision, ...]) -> tuple[Decision, ...]:
+    """The part of ``alphabet`` one example uses: each fault kind and each event is left
+    out with probability 1/2, as FoundationDB's BUGGIFY and TigerBeetle's VOPR enable a
+    random subset of their fault sites per run. The flags shrink to "on" (the whole
+    alphabet); leaving everything out keeps everything."""
+    kinds = list(dict.fromkeys(d.fault.kind for d in alphabet))
+    events = list(dict.fromkeys(d.event for d in alphabet))
+    off_kinds = {k for k in kinds if draw(st.booleans())}
+    off_events = {e for e in events if draw(st.booleans())}
+    if len(off_kinds) == len(kinds):
+        off_kinds = set()
+    if len(off_events) == len(events):
+        off_events = set()
+    return tuple(d for d in alphabet
+                 if d.fault.kind not in off_kinds and d.event not in off_events)
+
+
+def decision_plans(
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    targets: str | Sequence[str] | None = None,
+    min_decisions: int = 0,
+    max_decisions: int = 4,
+    swarm: bool = False,
+) -> st.SearchStrategy[tuple[Decision, ...]]:
+    """Plans of ``min_decisions`` to ``max_decisions`` decisions from
+    :func:`decision_alphabet`, shrinking towards fewer, earlier-listed (milder) ones."""
+    if not 0 <= min_decisions <= max_decisions:
+        raise ConfigError(
+            f"need 0 <= min decisions <= max decisions, got {min_decisions}..{max_decisions}"
+        )
+    alphabet = decision_alphabet(nodes, kinds, events, targets)
+
+    def plans(part: tuple[Decision, ...]) -> st.SearchStrategy[tuple[Decision, ...]]:
+        steps = st.sampled_from(part)
+        return st.lists(steps, min_size=min_decisions, max_size=max_decisions).map(tuple)
+
+    return _swarm(alphabet).flatmap(plans) if swarm else plans(alphabet)
 
 
 def fault_strategy(
@@ -217,19 +343,12 @@ def fault_schedules(
     crash and restart at t=0) could no longer be deleted."""
     if not 0 <= min_faults <= max_faults:
         raise ConfigError(f"need 0 <= min_faults <= max_faults, got {min_faults}..{max_faults}")
-    wl: st.SearchStrategy[Workload]
-    if workload is None:
-        wl = workloads()
-    elif isinstance(workload, Workload):
-        wl = st.just(workload)
-    else:
-        wl = workload
     return st.builds(
         Schedule,
         nodes=st.just(nodes),
         duration=st.just(horizon),
         network=st.just(network or NetworkSpec()),
-        workload=wl,
+        workload=_workload_strategy(workload),
         faults=st.lists(
             fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets),
             min_size=min_faults,
@@ -237,3 +356,56 @@ def fault_schedules(
         ).map(lambda groups: tuple(tf for group in groups for tf in group)),
         seed=seeds if seeds is not None else st.integers(0, 1 << 16),
     )
+
+
+def decision_schedules(
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    max_decisions: int = 4,
+    horizon: int = 2 * US_PER_S,
+    workload: st.SearchStrategy[Workload] | Workload | None = None,
+    network: NetworkSpec | None = None,
+    seeds: st.SearchStrategy[int] | None = None,
+    targets: str | Sequence[str] | None = None,
+    swarm: bool = False,
+    parents: Sequence[tuple[Decision, ...]] = (),
+) -> st.SearchStrategy[Schedule]:
+    """Schedules whose faults are a plan of decisions (:func:`decision_plans`) and no
+    timed faults; the simulator seed is drawn last, as in :func:`fault_schedules`.
+
+    With ``parents`` (plans that reached new abstract states), half the examples extend
+    one of them by one or two decisions, the way a coverage-guided fuzzer grows its
+    corpus; ``parents`` must stay the same for the life of the strategy, so that
+    Hypothesis' replay of an example draws the same plan."""
+    plans = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
+                           max_decisions=max_decisions, swarm=swarm)
+    grown = [p for p in parents if len(p) < max_decisions]
+    if grown:
+        more = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
+                              min_decisions=1, max_decisions=2, swarm=swarm)
+        plans = st.one_of(
+            plans,
+            st.builds(lambda parent, extra: (parent + extra)[:max_decisions],
+                      st.sampled_from(grown), more),
+        )
+    return st.builds(
+        Schedule,
+        nodes=st.just(nodes),
+        duration=st.just(horizon),
+        network=st.just(network or NetworkSpec()),
+        workload=_workload_strategy(workload),
+        decisions=plans,
+        seed=seeds if seeds is not None else st.integers(0, 1 << 16),
+    )
+
+
+def _workload_strategy(
+    workload: st.SearchStrategy[Workload] | Workload | None,
+) -> st.SearchStrategy[Workload]:
+    if workload is None:
+        return workloads()
+    if isinstance(workload, Workload):
+        return st.just(workload)
+    return workload

@@ -25,7 +25,7 @@ from ackcheck.app._exits import (
 )
 from ackcheck.app._explore import DEFAULT_PRESET
 from ackcheck.app._explore import explore as run_explore
-from ackcheck.app._options import SearchOptions
+from ackcheck.app._options import DEFAULT_SEARCH, SEARCH_MODES, SearchOptions
 from ackcheck.errors import AckcheckError
 from ackcheck.model import PRESETS
 from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
@@ -40,6 +40,7 @@ class LazyGroup(click.Group):
         "replay": "ackcheck.app._trace_commands:replay",
         "show": "ackcheck.app._trace_commands:show",
         "nats": "ackcheck.app._nats_commands:nats",
+        "check": "ackcheck.app._check_command:check",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -95,6 +96,10 @@ def list_properties() -> None:
               help="Acked writes to attempt per schedule.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Independent searches in parallel processes [default: one per core].")
+@click.option("--search", "search", default=DEFAULT_SEARCH, show_default=True,
+              type=click.Choice(SEARCH_MODES),
+              help="Faults at random times, or decisions at protocol events (swarm: each "
+              "example uses a random part of them); see docs/search.md.")
 @click.option("--out", default="ackcheck-traces", show_default=True,
               type=click.Path(file_okay=False), help="Where counterexample traces go.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
@@ -112,6 +117,7 @@ def explore(
     max_faults: int,
     writes: int,
     workers: int | None,
+    search: str,
     out: str,
     as_json: bool,
 ) -> None:
@@ -128,6 +134,7 @@ def explore(
         max_faults=max_faults,
         workload=Workload(writes=writes),
         workers=workers or os.cpu_count() or 1,
+        search=search,
     )
     target: Any
     if node == "raft":
