@@ -6,7 +6,9 @@ from types import TracebackType
 from typing import Any
 
 from ackcheck.app._explore import ExploreResult, ExploreStats
-from ackcheck.traces import schedule_lines
+from ackcheck.schedule import fmt_time
+from ackcheck.sim.decisions import DECIDED
+from ackcheck.traces import schedule_lines, timed_schedule
 
 
 class ProgressLine:
@@ -79,6 +81,10 @@ def summary_text(result: ExploreResult) -> str:
     lines.append("")
     lines.append("schedule:")
     lines += schedule_lines(ce.schedule)
+    if ce.schedule.decisions:
+        lines.append("where the decisions fired:")
+        lines += [f"  t={fmt_time(fe.time):>8}  {fe.fault.describe()}  ({fe.note})"
+                  for fe in ce.outcome.history.faults if fe.note.startswith(DECIDED)]
     if ce.trace_path is not None:
         lines.append("")
         lines.append(f"trace: {ce.trace_path}")
@@ -114,9 +120,10 @@ def summary_dict(result: ExploreResult) -> dict[str, Any]:
             "summary": v.summary,
             "details": list(v.details),
             "shrunk": ce.shrunk,
+            # timed faults as scheduled; a decision schedule's as the faults it caused
             "faults": [
                 {"at": tf.at, "fault": tf.fault.describe()}
-                for tf in ce.schedule.sorted_faults()
+                for tf in timed_schedule(ce.schedule, ce.outcome.history).sorted_faults()
             ],
             "decisions": [d.describe() for d in ce.schedule.decisions],
             "trace": str(ce.trace_path) if ce.trace_path else None,

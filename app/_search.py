@@ -35,7 +35,12 @@ from ackcheck.app import _metrics as metrics
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._plans import shrink_plan
 from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_node
-from ackcheck.app._strategies import decision_schedules, fault_schedules, parse_kinds
+from ackcheck.app._strategies import (
+    decision_schedules,
+    fault_schedules,
+    parse_kinds,
+    swarm_schedules,
+)
 from ackcheck.node import NodeFactory
 from ackcheck.properties import check
 from ackcheck.schedule import Decision, Schedule
@@ -239,7 +244,7 @@ class _Search:
         reached new states since, the newest :data:`MAX_PARENTS` of them."""
         self.parents.extend(self.novel)
         self.novel = []
-        if len(self.parents) > MAX_PARENTS:
+        if len(self.parents) > MAX_PARENTS:  # the root (the empty plan) stays
             self.parents = [(), *self.parents[-MAX_PARENTS + 1:]]
         return tuple(self.parents)
 
@@ -280,7 +285,7 @@ def search_once(
     fully shrunk) of the minimal counterexample, if any."""
     opts = spec.options
     state = _Search(spec=spec, progress=progress, seed=seed_value)
-    growing = opts.search != "timed" and opts.novelty
+    growing = opts.search == "decisions" and opts.novelty
     total = opts.examples if opts.examples is not None else DEFAULT_EXAMPLES
     if opts.examples is None and opts.budget is not None:
         # Hypothesis hill-climbs the target() measures once half of max_examples have
@@ -296,7 +301,9 @@ def search_once(
     strategy = _strategy(opts, ())
     for round_no in range(rounds):
         if growing:
-            strategy = _strategy(opts, state.next_parents())
+            # The first run is Hypothesis' alone; from the second on, half the examples
+            # grow a parent (the empty plan, or one that reached a new state).
+            strategy = _strategy(opts, state.next_parents() if round_no else ())
             if opts.examples is not None:
                 per_round = min(per_round, opts.examples - state.examples)
                 if per_round <= 0:
@@ -334,6 +341,18 @@ def _strategy(
             network=opts.network,
             targets=opts.targets,
         )
+    if opts.search == "swarm":
+        return swarm_schedules(
+            nodes=opts.nodes,
+            kinds=parse_kinds(opts.faults),
+            events=opts.events,
+            max_faults=opts.max_faults,
+            max_decisions=min(opts.max_faults, MAX_DECISIONS),
+            horizon=opts.horizon,
+            workload=opts.workload,
+            network=opts.network,
+            targets=opts.targets,
+        )
     return decision_schedules(
         nodes=opts.nodes,
         kinds=parse_kinds(opts.faults),
@@ -343,7 +362,6 @@ def _strategy(
         workload=opts.workload,
         network=opts.network,
         targets=opts.targets,
-        swarm=opts.search == "swarm",
         parents=parents,
     )
 

@@ -10,12 +10,15 @@ Decision plans (:func:`decision_plans`) are lists drawn from a finite *decision
 alphabet* (:func:`decision_alphabet`): every protocol event crossed with every fault of
 the searched kinds, each field taking the few values :func:`_choices` lists for its
 domain (every node, and the simplest value otherwise). The bounded checker enumerates
-the same alphabet. Swarm testing (``swarm=True``) lets each example use a random part of
-it, so that a rare combination is not drowned by the common faults.
+the same alphabet. Swarm testing (:func:`swarm_schedules`) lets each example use a random
+part of the fault kinds, of the protocol events, and of the two ways of placing faults
+(at times, at protocol events), so that a rare combination is not drowned by the common
+faults.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -192,24 +195,6 @@ def parse_events(spec: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(e for e in PROTOCOL_EVENTS if e in chosen)
 
 
-@st.composite
-def _swarm(draw: st.DrawFn, alphabet: tuple[Decision, ...]) -> tuple[Decision, ...]:
-    """The part of ``alphabet`` one example uses: each fault kind and each event is left
-    out with probability 1/2, as FoundationDB's BUGGIFY and TigerBeetle's VOPR enable a
-    random subset of their fault sites per run. The flags shrink to "on" (the whole
-    alphabet); leaving everything out keeps everything."""
-    kinds = list(dict.fromkeys(d.fault.kind for d in alphabet))
-    events = list(dict.fromkeys(d.event for d in alphabet))
-    off_kinds = {k for k in kinds if draw(st.booleans())}
-    off_events = {e for e in events if draw(st.booleans())}
-    if len(off_kinds) == len(kinds):
-        off_kinds = set()
-    if len(off_events) == len(events):
-        off_events = set()
-    return tuple(d for d in alphabet
-                 if d.fault.kind not in off_kinds and d.event not in off_events)
-
-
 def decision_plans(
     *,
     nodes: int = 5,
@@ -218,7 +203,6 @@ def decision_plans(
     targets: str | Sequence[str] | None = None,
     min_decisions: int = 0,
     max_decisions: int = 4,
-    swarm: bool = False,
 ) -> st.SearchStrategy[tuple[Decision, ...]]:
     """Plans of ``min_decisions`` to ``max_decisions`` decisions from
     :func:`decision_alphabet`, shrinking towards fewer, earlier-listed (milder) ones."""
@@ -226,13 +210,8 @@ def decision_plans(
         raise ConfigError(
             f"need 0 <= min decisions <= max decisions, got {min_decisions}..{max_decisions}"
         )
-    alphabet = decision_alphabet(nodes, kinds, events, targets)
-
-    def plans(part: tuple[Decision, ...]) -> st.SearchStrategy[tuple[Decision, ...]]:
-        steps = st.sampled_from(part)
-        return st.lists(steps, min_size=min_decisions, max_size=max_decisions).map(tuple)
-
-    return _swarm(alphabet).flatmap(plans) if swarm else plans(alphabet)
+    steps = st.sampled_from(decision_alphabet(nodes, kinds, events, targets))
+    return st.lists(steps, min_size=min_decisions, max_size=max_decisions).map(tuple)
 
 
 def fault_strategy(
@@ -369,7 +348,6 @@ def decision_schedules(
     network: NetworkSpec | None = None,
     seeds: st.SearchStrategy[int] | None = None,
     targets: str | Sequence[str] | None = None,
-    swarm: bool = False,
     parents: Sequence[tuple[Decision, ...]] = (),
 ) -> st.SearchStrategy[Schedule]:
     """Schedules whose faults are a plan of decisions (:func:`decision_plans`) and no
@@ -380,11 +358,11 @@ def decision_schedules(
     corpus; ``parents`` must stay the same for the life of the strategy, so that
     Hypothesis' replay of an example draws the same plan."""
     plans = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
-                           max_decisions=max_decisions, swarm=swarm)
+                           max_decisions=max_decisions)
     grown = [p for p in parents if len(p) < max_decisions]
     if grown:
         more = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
-                              min_decisions=1, max_decisions=2, swarm=swarm)
+                              min_decisions=1, max_decisions=2)
         plans = st.one_of(
             plans,
             st.builds(lambda parent, extra: (parent + extra)[:max_decisions],
@@ -409,3 +387,75 @@ def _workload_strategy(
     if isinstance(workload, Workload):
         return st.just(workload)
     return workload
+
+
+@st.composite
+def swarm_schedules(
+    draw: st.DrawFn,
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    max_faults: int = 8,
+    max_decisions: int = 4,
+    horizon: int = 2 * US_PER_S,
+    workload: st.SearchStrategy[Workload] | Workload | None = None,
+    network: NetworkSpec | None = None,
+    seeds: st.SearchStrategy[int] | None = None,
+    targets: str | Sequence[str] | None = None,
+) -> Schedule:
+    """Swarm testing, as FoundationDB's BUGGIFY and TigerBeetle's VOPR do it: each
+    example first leaves out each fault kind, each protocol event, and either of timed
+    faults and decisions with probability 1/2 (never all of one), then draws timed
+    faults (as :func:`fault_schedules`) and a plan (as :func:`decision_plans`) from what
+    is left. Every flag shrinks to "kept": the simplest example uses everything."""
+    all_kinds = parse_kinds(kinds)
+    all_events = parse_events(events)
+    kept_kinds = _kept(draw, all_kinds)
+    kept_events = _kept(draw, all_events)
+    timed, decided = _placements(draw)
+    faults: tuple[TimedFault, ...] = ()
+    if timed:
+        groups = draw(st.lists(_cached_groups(nodes, kept_kinds, horizon, targets),
+                               max_size=max_faults))
+        faults = tuple(tf for group in groups for tf in group)
+    plan: tuple[Decision, ...] = ()
+    if decided:
+        plan = draw(_cached_plans(nodes, kept_kinds, kept_events, targets, max_decisions))
+    return Schedule(
+        nodes=nodes,
+        duration=horizon,
+        network=network or NetworkSpec(),
+        workload=draw(_workload_strategy(workload)),
+        faults=faults,
+        decisions=plan,
+        seed=draw(seeds if seeds is not None else st.integers(0, 1 << 16)),
+    )
+
+
+def _kept(draw: st.DrawFn, items: tuple[str, ...]) -> tuple[str, ...]:
+    """Each item left out with probability 1/2; all of them if that leaves none."""
+    kept = tuple(i for i in items if not draw(st.booleans()))
+    return kept or items
+
+
+def _placements(draw: st.DrawFn) -> tuple[bool, bool]:
+    """(timed faults, decisions): each left out with probability 1/2, not both."""
+    timed, decided = not draw(st.booleans()), not draw(st.booleans())
+    return (True, True) if not (timed or decided) else (timed, decided)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_groups(
+    nodes: int, kinds: tuple[str, ...], horizon: int, targets: str | Sequence[str] | None
+) -> st.SearchStrategy[tuple[TimedFault, ...]]:
+    return fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_plans(
+    nodes: int, kinds: tuple[str, ...], events: tuple[str, ...],
+    targets: str | Sequence[str] | None, max_decisions: int,
+) -> st.SearchStrategy[tuple[Decision, ...]]:
+    return decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
+                          max_decisions=max_decisions)
