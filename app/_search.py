@@ -116,7 +116,7 @@ def _found_type(prop: str) -> type[Found]:
 
 
 def _schedule_size(s: Schedule) -> tuple[int, int]:
-    return (len(s.faults), sum(tf.at for tf in s.faults))
+    return (len(s.faults) + len(s.decisions), sum(tf.at for tf in s.faults))
 
 
 @attrs.define
@@ -226,10 +226,11 @@ class _Search:
             if index == last:
                 reached.append(state_hash(sim.cluster_state()))
 
-        decisions = bool(schedule.decisions) or spec.options.search != "timed"
+        opts = spec.options
+        grows = opts.novelty and opts.search == "decisions"
         sim = Simulator(
             schedule, self.factory, spec.config, record_events=False, digest=False,
-            coverage=decisions, on_decision=decided if spec.options.novelty else None,
+            coverage=opts.search != "timed", on_decision=decided if grows else None,
         )
         result = sim.run()
         self.states.update(result.coverage)
