@@ -14,20 +14,15 @@ from typing import Any
 import click
 
 from ackcheck.app._check import DEFAULT_FAULTS, CheckOptions, CheckResult, check_bounded
-from ackcheck.app._exits import EXIT_OK, EXIT_VIOLATION, fail, one_line_errors
-from ackcheck.app._explore import DEFAULT_PRESET
+from ackcheck.app._exits import EXIT_OK, EXIT_VIOLATION, one_line_errors
+from ackcheck.app._runner import resolve_config, run_once
+from ackcheck.app._subject import subject_options, target
 from ackcheck.app._tracefiles import counterexample_trace, save_counterexample
 from ackcheck.traces import schedule_lines
 
 
 @click.command()
-@click.option("--preset", default=None, help="Named configuration (see `ackcheck presets`).")
-@click.option("--set", "overrides", multiple=True, metavar="KNOB=VALUE",
-              help="Override one knob of the preset; repeatable.")
-@click.option("--node", default="raft", show_default=True, metavar="REF",
-              help="Node implementation: 'raft' or 'module:Class' of your own.")
-@click.option("--property", "properties", multiple=True, metavar="NAME",
-              help="Property to check; repeatable (default: the default set).")
+@subject_options
 @click.option("--faults", default=DEFAULT_FAULTS, show_default=True, metavar="KIND,...",
               help="Fault kinds or groups a decision may apply.")
 @click.option("--events", default=None, metavar="EVENT,...",
@@ -67,43 +62,22 @@ def check(
         nodes=nodes, seed=seed, max_faults=max_faults, max_terms=max_terms, faults=faults,
         events=events, properties=properties or None, workers=workers,
     )
-    target: Any
-    if node == "raft":
-        target = preset or DEFAULT_PRESET
-    else:
-        if preset or overrides:
-            fail("--preset and --set configure the built-in node; omit them with --node")
-        target = None
-    result = check_bounded(target, options, node=node, overrides=overrides)
+    subject = target(preset, overrides, node)
+    result = check_bounded(subject, options, node=node, overrides=overrides)
     path = None
     if result.counterexample is not None:
         schedule = result.counterexample[0]
-        trace = counterexample_trace(
-            target if isinstance(target, str) else None, overrides, _config(target, overrides),
-            node, options.properties, schedule, _recorded(target, overrides, node, schedule,
-                                                          options),
-        )
+        config = resolve_config(subject, overrides, node)[1]
+        recorded = run_once(config, schedule, node, options.properties)  # every event
+        trace = counterexample_trace(subject, overrides, config, node, options.properties,
+                                     schedule, recorded)
         path = save_counterexample(trace, out)
-    name = target if isinstance(target, str) else node
+    name = subject if isinstance(subject, str) else node
     if as_json:
         click.echo(json.dumps(summary_dict(name, result, path), sort_keys=True))
     else:
         click.echo(summary_text(name, result, path))
     sys.exit(EXIT_OK if result.ok else EXIT_VIOLATION)
-
-
-def _config(target: Any, overrides: tuple[str, ...]) -> Any:
-    from ackcheck.app._runner import resolve_config
-
-    return resolve_config(target, overrides)[1]
-
-
-def _recorded(target: Any, overrides: tuple[str, ...], node: str, schedule: Any,
-              options: CheckOptions) -> Any:
-    """The counterexample re-run with every event recorded, for its trace."""
-    from ackcheck.app._runner import run_once
-
-    return run_once(_config(target, overrides), schedule, node, options.properties)
 
 
 def _bound(o: CheckOptions) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 
 import attrs
 
-from ackcheck.app._runner import BUILTIN_NODE, run_once
+from ackcheck.app._minimize import _violates
+from ackcheck.app._runner import BUILTIN_NODE
 from ackcheck.schedule import Decision, Schedule
 
 
@@ -38,9 +39,7 @@ def shrink_plan(
     def fails(plan: tuple[Decision, ...]) -> bool:
         nonlocal runs
         runs += 1
-        candidate = attrs.evolve(schedule, decisions=plan)
-        outcome = run_once(config, candidate, node, checked, record_events=False, digest=False)
-        return prop in {v.property for v in outcome.violations}
+        return _violates(config, attrs.evolve(schedule, decisions=plan), prop, node, checked)
 
     def spent() -> bool:
         return runs >= max_runs or time.monotonic() > deadline

@@ -3,18 +3,20 @@
 The search is an ordinary Hypothesis test run programmatically: each example is a fault
 schedule (timed faults, or a plan of decisions anchored to protocol events: see
 ``SearchOptions.search`` and docs/search.md), run in the simulator and judged by the
-properties. A violation raises an
-exception whose type is specific to the property, so that Hypothesis' shrinker keeps to
-that bug instead of slipping to another. The exception that propagates comes from
-Hypothesis' final replay of the minimal example. The time budget is enforced by raising a
-``BaseException`` Hypothesis does not catch; if it runs out while shrinking, the
-smallest failing schedule seen so far is returned, marked as not fully shrunk. A search
-bounded by time only runs as consecutive Hypothesis runs of ``ROUND_EXAMPLES`` examples,
-so that each gets the phase in which Hypothesis hill-climbs the ``target()`` measures.
+properties. A violation raises an exception whose type is specific to the property, so
+that Hypothesis' shrinker keeps to that bug instead of slipping to another. The exception
+that propagates comes from Hypothesis' final replay of the minimal example. The time
+budget is enforced by raising a ``BaseException`` Hypothesis does not catch; if it runs
+out while shrinking, the smallest failing schedule seen so far is returned, marked as not
+fully shrunk. A search bounded by time only runs as consecutive Hypothesis runs of
+``ROUND_EXAMPLES`` examples, so that each gets the phase in which Hypothesis hill-climbs
+the ``target()`` measures.
 
-In the decision modes every run also reports the abstract node states it reached
-(coverage, ``ackcheck.sim.abstract``), and with ``novelty`` a plan whose last decision
-left the cluster in an abstract state no earlier example had reached becomes a parent:
+In the decision modes a first fault-free run finds which protocol events the node shows
+(a decision waiting for one it never shows would hold up the plan); every run reports
+the abstract node states it reached (coverage, ``ackcheck.sim.abstract``); and with
+``novelty`` a plan whose last decision left the cluster in an abstract state no earlier
+example had reached becomes a parent:
 later examples extend it by a decision or two, as a coverage-guided fuzzer grows its
 corpus (ModelFuzz does this with TLA+ states). Parents are fixed for the length of one
 Hypothesis run (``NOVELTY_ROUND`` examples), so that Hypothesis replays what it drew.
@@ -43,8 +45,8 @@ from ackcheck.app._strategies import (
 )
 from ackcheck.node import NodeFactory
 from ackcheck.properties import check
-from ackcheck.schedule import Decision, Schedule
-from ackcheck.sim import Simulator
+from ackcheck.schedule import PROTOCOL_EVENTS, Decision, NetworkSpec, Schedule, Workload
+from ackcheck.sim import Simulator, simulate
 from ackcheck.sim.abstract import NodeAbstract, state_hash
 
 DEFAULT_EXAMPLES = 300
@@ -298,6 +300,10 @@ def search_once(
     else:
         rounds, per_round = 1, total
 
+    if opts.search != "timed" and opts.events is None:
+        opts = opts.evolve(events=_events_seen(spec))
+        spec = attrs.evolve(spec, options=opts)
+        state.spec = spec
     found: tuple[Schedule, RunOutcome, bool] | None = None
     strategy = _strategy(opts, ())
     for round_no in range(rounds):
@@ -321,49 +327,44 @@ def search_once(
         if found is not None:
             break
     if found is not None and found[0].decisions:
-        schedule = shrink_plan(spec.config, found[0], found[1].violations[0].property,
-                               node=spec.node, properties=opts.properties)
+        focus = found[1].violations[0].property
+        schedule = shrink_plan(spec.config, found[0], focus, node=spec.node,
+                               properties=opts.properties)
         if schedule != found[0]:
-            found = (schedule, state.simulate(schedule), found[2])
+            outcome = state.simulate(schedule)
+            ordered = sorted(outcome.violations, key=lambda v: v.property != focus)
+            found = (schedule, attrs.evolve(outcome, violations=tuple(ordered)), found[2])
     return state.stats(final=True), found
+
+
+def _events_seen(spec: Search) -> str:
+    """The protocol events the node shows in a run of the search's shape without faults:
+    a decision waiting for an event the node never shows would hold up every decision
+    after it (a node of one's own may show acks and appends but no leader or commit).
+    All of them if it shows none."""
+    opts = spec.options
+    base = Schedule(nodes=opts.nodes, duration=opts.horizon,
+                    workload=opts.workload or Workload(), network=opts.network or NetworkSpec())
+    seen = simulate(base, resolve_node(spec.node), spec.config, record_events=False,
+                    digest=False, coverage=True).protocol_events
+    return ",".join(e for e in PROTOCOL_EVENTS if e in seen) or ",".join(PROTOCOL_EVENTS)
 
 
 def _strategy(
     opts: SearchOptions, parents: tuple[tuple[Decision, ...], ...]
 ) -> SearchStrategy[Schedule]:
     """The schedules one Hypothesis run draws, for the options' search mode."""
-    if opts.search == "timed":
-        return fault_schedules(
-            nodes=opts.nodes,
-            kinds=parse_kinds(opts.faults),
-            max_faults=opts.max_faults,
-            horizon=opts.horizon,
-            workload=opts.workload,
-            network=opts.network,
-            targets=opts.targets,
-        )
-    if opts.search == "swarm":
-        return swarm_schedules(
-            nodes=opts.nodes,
-            kinds=parse_kinds(opts.faults),
-            events=opts.events,
-            max_faults=opts.max_faults,
-            max_decisions=min(opts.max_faults, MAX_DECISIONS),
-            horizon=opts.horizon,
-            workload=opts.workload,
-            network=opts.network,
-            targets=opts.targets,
-        )
-    return decision_schedules(
-        nodes=opts.nodes,
-        kinds=parse_kinds(opts.faults),
-        events=opts.events,
-        max_decisions=min(opts.max_faults, MAX_DECISIONS),
-        horizon=opts.horizon,
-        workload=opts.workload,
-        network=opts.network,
-        targets=opts.targets,
-        parents=parents,
+    shape: dict[str, Any] = dict(
+        nodes=opts.nodes, kinds=parse_kinds(opts.faults), horizon=opts.horizon,
+        workload=opts.workload, network=opts.network, targets=opts.targets,
     )
+    if opts.search == "timed":
+        return fault_schedules(max_faults=opts.max_faults, **shape)
+    plan: dict[str, Any] = dict(
+        events=opts.events, max_decisions=min(opts.max_faults, MAX_DECISIONS)
+    )
+    if opts.search == "swarm":
+        return swarm_schedules(max_faults=opts.max_faults, **plan, **shape)
+    return decision_schedules(parents=parents, **plan, **shape)
 
 

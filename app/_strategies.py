@@ -359,8 +359,10 @@ def decision_schedules(
     one of them by one or two decisions, the way a coverage-guided fuzzer grows its
     corpus; ``parents`` must stay the same for the life of the strategy, so that
     Hypothesis' replay of an example draws the same plan."""
+    # At least one decision: a plan without any would only rerun the fault-free run
+    # (shrink_plan may still delete the last decision of a counterexample).
     plans = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
-                           max_decisions=max_decisions)
+                           min_decisions=min(1, max_decisions), max_decisions=max_decisions)
     grown = [p for p in parents if len(p) < max_decisions]
     if grown:
         more = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,

@@ -10,7 +10,6 @@ import importlib
 import json
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -23,9 +22,9 @@ from ackcheck.app._exits import (
     fail,
     one_line_errors,
 )
-from ackcheck.app._explore import DEFAULT_PRESET
 from ackcheck.app._explore import explore as run_explore
 from ackcheck.app._options import DEFAULT_SEARCH, SEARCH_MODES, SearchOptions
+from ackcheck.app._subject import subject_options, target
 from ackcheck.errors import AckcheckError
 from ackcheck.model import PRESETS
 from ackcheck.properties import DEFAULT_PROPERTIES, REGISTRY
@@ -78,13 +77,7 @@ def list_properties() -> None:
 
 
 @cli.command()
-@click.option("--preset", default=None, help="Named configuration (see `ackcheck presets`).")
-@click.option("--set", "overrides", multiple=True, metavar="KNOB=VALUE",
-              help="Override one knob of the preset; repeatable.")
-@click.option("--node", default="raft", show_default=True, metavar="REF",
-              help="Node implementation: 'raft' or 'module:Class' of your own.")
-@click.option("--property", "properties", multiple=True, metavar="NAME",
-              help="Property to check; repeatable (default: the default set).")
+@subject_options
 @click.option("--faults", default=None, metavar="KIND,...",
               help="Fault kinds or groups (process, network, power, disk, all).")
 @click.option("--nodes", default=5, show_default=True, type=int, help="Cluster size.")
@@ -136,17 +129,11 @@ def explore(
         workers=workers or os.cpu_count() or 1,
         search=search,
     )
-    target: Any
-    if node == "raft":
-        target = preset or DEFAULT_PRESET
-    else:
-        if preset or overrides:
-            fail("--preset and --set configure the built-in node; omit them with --node")
-        target = None
     show_progress = not as_json and sys.stderr.isatty() and "NO_COLOR" not in os.environ
     with report.ProgressLine(enabled=show_progress) as line:
         result = run_explore(
-            target, overrides=overrides, node=node, options=options, out=out,
+            target(preset, overrides, node), overrides=overrides, node=node, options=options,
+            out=out,
             progress=line.update,
         )
     if as_json:

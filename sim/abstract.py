@@ -16,6 +16,7 @@ in when something will happen next, as TLA+ specs of Raft do.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from itertools import groupby, permutations
 from typing import Any
 
@@ -43,13 +44,16 @@ def node_state(slot: NodeSlot) -> NodeAbstract:
 
 class Coverage:
     """The distinct node abstract states one run reached, sampled after every step that
-    showed a protocol event (on the node whose step it was)."""
+    showed a protocol event (on the node whose step it was), and how many steps showed
+    each event."""
 
     def __init__(self) -> None:
         self.states: set[NodeAbstract] = set()
+        self.events: Counter[str] = Counter()
 
     def on_events(self, slot: NodeSlot, kinds: list[str]) -> None:
         self.states.add(node_state(slot))
+        self.events.update(kinds)
 
 
 def cluster_state(processes: Processes, edges: frozenset[tuple[int, int]],

@@ -60,6 +60,8 @@ class SimResult:
     digest: str  # hex sha256 over the canonical encoding of the recorded events
     #: the node abstract states reached (with ``coverage=True``; see ackcheck.sim.abstract)
     coverage: frozenset[NodeAbstract] = frozenset()
+    #: steps that showed each protocol event (with ``coverage=True``)
+    protocol_events: dict[str, int] = attrs.field(factory=dict)
     #: the decisions that fired: index, time and the node whose event it was
     fired: tuple[Fired, ...] = ()
 
@@ -188,6 +190,7 @@ class Simulator:
             history=history,
             digest=self.recorder.digest(),
             coverage=frozenset(self.coverage.states) if self.coverage is not None else frozenset(),
+            protocol_events=dict(self.coverage.events) if self.coverage is not None else {},
             fired=tuple(self.decisions.fired) if self.decisions is not None else (),
         )
 
