@@ -8,6 +8,7 @@ what the bounded checker (``ackcheck check``) does within its default bound.
     python bench/time_to_bug.py --part guidance     # novelty and target() on and off
     python bench/time_to_bug.py --part speed        # examples/s, 1 and 2 workers
     python bench/time_to_bug.py --part check        # ackcheck check, default bound
+    python bench/time_to_bug.py --part issue        # the issue's own explore command
 
 Every known bug (``ackcheck.app._known.KNOWN_BUGS``, at its own cluster size and at its
 ``sizes``) is searched for, none is taken from a witness: seeds 101.. (no test uses them),
@@ -121,6 +122,24 @@ def check_rows(workers: tuple[int, ...]) -> None:
                   f"({s.explored / wall:.0f} states/s)", flush=True)
 
 
+def issue_command(budget: float) -> None:
+    """The command issue 11 opens with, as a new user would type it (5 nodes, process and
+    network faults, 2 workers, seed 777), in each search mode; and at 3 nodes."""
+    for nodes in (5, 3):
+        for search in SEARCH_MODES:
+            start = time.perf_counter()
+            result = explore("raft-unsafe-commit", faults="process,network", budget=budget,
+                             seed=777, workers=os.cpu_count() or 1, nodes=nodes,
+                             search=search)
+            wall = time.perf_counter() - start
+            ce = result.counterexample
+            what = (f"found {ce.violation.property} after "
+                    f"{result.stats.found_after_seconds or 0:.1f}s" if ce else "not found")
+            print(f"explore --preset raft-unsafe-commit --faults process,network --nodes "
+                  f"{nodes} --budget {budget:g} --seed 777 --search {search}: {what}, "
+                  f"{result.stats.examples} examples, {wall:.1f}s wall", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -132,7 +151,8 @@ def main() -> None:
     parser.add_argument("--speed-seconds", type=float, default=15.0)
     parser.add_argument("--speed-repeat", type=int, default=3)
     parser.add_argument("--part", default="all",
-                        choices=["all", "bugs", "modes", "guidance", "speed", "check"])
+                        choices=["all", "bugs", "modes", "guidance", "speed", "check",
+                                 "issue"])
     args = parser.parse_args()
     print(f"# {load()}", flush=True)
     if args.part in ("all", "bugs"):
@@ -155,6 +175,8 @@ def main() -> None:
         speed(args.speed_seconds, args.speed_repeat)
     if args.part in ("all", "check") and not args.only:
         check_rows((1, 2))
+    if args.part == "issue":
+        issue_command(args.budget)
     print(f"# {load()}", flush=True)
 
 
