@@ -77,8 +77,8 @@ def _schedule_section(trace: Trace) -> list[str]:
     if len(s.decisions) > MAX_SCHEDULE_LINES:
         out.append(f"- ... and {len(s.decisions) - MAX_SCHEDULE_LINES} more decisions")
     if s.decisions:
-        out.append("- (`@` is the node that had the event; the timeline below shows where "
-                   "each decision fired)")
+        out.append("- (`@` is the node that had the event; the diagram's notes show the "
+                   "faults the decisions applied, where and when)")
     if not faults and not s.decisions:
         out.append("- no faults")
     return out
