@@ -55,7 +55,9 @@ class SearchOptions:
       seconds more for shrinking a counterexample;
     * ``seed``: the search seed (same version, options and seed: same search);
     * ``workers``: independent searches in that many processes;
-    * ``targeting``: feed closeness measures to ``hypothesis.target()``;
+    * ``targeting``: feed closeness measures to ``hypothesis.target()`` (None: in the
+      timed search only; bench/time_to_bug.py --part guidance found it no help with
+      decisions, where its hill-climbing phase spent examples that found nothing);
     * ``search``: one of :data:`SEARCH_MODES`; ``events``: the protocol events
       decisions wait for (None: all of them); ``novelty``: in the decision modes, also
       extend plans that reached an abstract state no earlier example had reached.
@@ -74,7 +76,7 @@ class SearchOptions:
     shrink_budget: float = 60.0
     seed: int = 0
     workers: int = 1
-    targeting: bool = True
+    targeting: bool | None = None
     search: str = DEFAULT_SEARCH
     events: str | None = attrs.field(default=None, converter=_kinds)
     novelty: bool = True
@@ -107,6 +109,11 @@ class SearchOptions:
                 raise ConfigError(
                     f"unknown property {unknown[0]!r}; known: {', '.join(sorted(REGISTRY))}"
                 )
+
+    @property
+    def targets_on(self) -> bool:
+        """Whether ``hypothesis.target()`` is fed (see ``targeting``)."""
+        return self.search == "timed" if self.targeting is None else self.targeting
 
     def evolve(self, **changes: Any) -> SearchOptions:
         """A copy with ``changes``; an unknown option is a :class:`ConfigError`."""

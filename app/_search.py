@@ -188,7 +188,7 @@ class _Search:
             ("leaders-in-one-term", metrics.leaders_in_one_term(history)),
             ("acked-missing-from-reads", metrics.acked_missing_from_reads(history)),
         ):
-            if spec.options.targeting:
+            if spec.options.targets_on:
                 target(float(value), label=label)
             if value > self.best_targets.get(label, float("-inf")):
                 self.best_targets[label] = float(value)
@@ -256,7 +256,7 @@ def _probe(
     strategy: SearchStrategy[Schedule], state: _Search, max_examples: int, seed_value: int | str
 ) -> Callable[[], None]:
     """One Hypothesis run of up to ``max_examples`` schedules through ``state.run``."""
-    targeting = state.spec.options.targeting
+    targeting = state.spec.options.targets_on
 
     @settings(
         max_examples=max_examples,

@@ -5,7 +5,7 @@ what the bounded checker (``ackcheck check``) does within its default bound.
     python bench/time_to_bug.py                     # bugs, speed, check (the README rows)
     python bench/time_to_bug.py --part bugs [--search decisions] [--only raft-unsafe-commit]
     python bench/time_to_bug.py --part modes        # every bug in each --search mode
-    python bench/time_to_bug.py --part guidance     # novelty and target() on and off
+    python bench/time_to_bug.py --part guidance     # novelty off, target() on, default
     python bench/time_to_bug.py --part speed        # examples/s, 1 and 2 workers
     python bench/time_to_bug.py --part check        # ackcheck check, default bound
     python bench/time_to_bug.py --part issue        # the issue's own explore command
@@ -166,8 +166,8 @@ def main() -> None:
             print(f"# {load()}", flush=True)
     if args.part == "guidance":
         for tag, changes in (("novelty off", {"novelty": False}),
-                             ("target() off", {"targeting": False}),
-                             ("both on (default)", {})):
+                             ("target() on", {"targeting": True}),
+                             ("novelty on, target() off (default)", {})):
             search_rows(args.only, args.seeds, args.budget, args.workers,
                         {"search": "decisions", **changes}, tag)
             print(f"# {load()}", flush=True)
