@@ -3,8 +3,9 @@
 Hypothesis shrinks a plan it drew from scratch as it shrinks any list. A plan grown from
 a parent (see :mod:`ackcheck.app._search`) it can only shrink as far as its parent
 allows, so every counterexample with decisions also goes through :func:`shrink_plan`:
-delete decisions one at a time while the property still fails, then drop the immediate
-restarts that are not needed.
+delete decisions one at a time while the property still fails (or fold one into the next
+as a later count of the same event), then drop the immediate restarts that are not
+needed.
 """
 
 from __future__ import annotations
@@ -48,8 +49,7 @@ def shrink_plan(
     smaller = True
     while smaller and not spent():
         smaller = False
-        for i in reversed(range(len(plan))):
-            candidate = plan[:i] + plan[i + 1:]
+        for candidate in _smaller(plan):
             if fails(candidate):
                 plan, smaller = candidate, True
                 break
@@ -63,3 +63,16 @@ def shrink_plan(
             if fails(candidate):
                 plan = candidate
     return attrs.evolve(schedule, decisions=plan)
+
+
+def _smaller(plan: tuple[Decision, ...]) -> list[tuple[Decision, ...]]:
+    """Plans one decision shorter: each decision deleted (the latest first), and each
+    decision folded into the next one waiting for the same event (a fault that only
+    made the next decision wait one event longer becomes that decision's count)."""
+    out = [plan[:i] + plan[i + 1:] for i in reversed(range(len(plan)))]
+    for i in range(len(plan) - 1):
+        here, after = plan[i], plan[i + 1]
+        if here.event == after.event and after.count > 0:
+            merged = attrs.evolve(after, count=here.count + after.count)
+            out.append((*plan[:i], merged, *plan[i + 2:]))
+    return out

@@ -7,13 +7,14 @@ import pytest
 
 import ackcheck.app._search as search_module
 from ackcheck.app._explore import explore
-from ackcheck.app._known import known_bug
+from ackcheck.app._known import known_bug, standard_example
 from ackcheck.app._minimize import prune, reseed
 from ackcheck.app._options import SEARCH_MODES
+from ackcheck.app._plans import shrink_plan
 from ackcheck.app._runner import run_once
 from ackcheck.errors import ConfigError
 from ackcheck.model import resolve_config
-from ackcheck.schedule import Crash, Partition, PowerFailure, Restart, TimedFault
+from ackcheck.schedule import Crash, Decision, Partition, PowerFailure, Restart, TimedFault
 from ackcheck.traces import load_trace, timed_schedule
 
 
@@ -187,3 +188,17 @@ def test_an_example_budget_is_shared_by_the_workers():
     assert result.ok
     assert result.stats.workers == 2
     assert 2 <= result.stats.examples <= 10
+
+
+def test_shrink_plan_folds_a_decision_that_only_made_the_next_one_wait() -> None:
+    # A restart of a running node is a no-op: its only effect is that the power failure
+    # waits for the 2nd append instead of the 1st (when nothing is acked yet).
+    config = resolve_config("nats-2.12.1")
+    everyone = PowerFailure((0, 1, 2, 3, 4))
+    waits = attrs.evolve(standard_example(), faults=(), seed=0, decisions=(
+        Decision("append", 1, Restart(4)), Decision("append", 1, everyone)))
+    assert run_once(config, waits, properties=["ack-implies-durable"]).violations
+    early = attrs.evolve(waits, decisions=(Decision("append", 1, everyone),))
+    assert not run_once(config, early, properties=["ack-implies-durable"]).violations
+    shrunk = shrink_plan(config, waits, "ack-implies-durable")
+    assert shrunk.decisions == (Decision("append", 2, everyone),)
