@@ -73,7 +73,10 @@ def confine_damage(schedule: Schedule, limit: int) -> Schedule:
     """``schedule`` with storage damage on at most ``limit`` distinct nodes: the first
     ``limit`` nodes damage faults name, in schedule order; a damage fault naming another
     node is moved onto one of them (its node modulo their number). With ``limit`` 0 the
-    damage faults are dropped."""
+    damage faults are dropped. A decision names nodes relative to the node whose event
+    it waits for, so where it lands is known only when it fires: of the decisions that
+    damage storage, only the first ``limit`` are kept (each damages one node)."""
+    schedule = _confine_decided_damage(schedule, limit)
     damaged: list[int] = []
     faults: list[TimedFault] = []
     for tf in schedule.faults:
@@ -94,6 +97,19 @@ def confine_damage(schedule: Schedule, limit: int) -> Schedule:
     ):
         return schedule
     return attrs.evolve(schedule, faults=tuple(faults))
+
+
+def _confine_decided_damage(schedule: Schedule, limit: int) -> Schedule:
+    kept, damaging = [], 0
+    for decision in schedule.decisions:
+        if decision.fault.kind in DAMAGE_KINDS:
+            damaging += 1
+            if damaging > limit:
+                continue
+        kept.append(decision)
+    if len(kept) == len(schedule.decisions):
+        return schedule
+    return attrs.evolve(schedule, decisions=tuple(kept))
 
 
 def describe(preset: str | None, options: SearchOptions) -> str | None:

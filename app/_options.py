@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ackcheck.app._strategies import parse_kinds, parse_targets
+from ackcheck.app._strategies import parse_events, parse_kinds, parse_targets
 from ackcheck.errors import ConfigError
 from ackcheck.properties import REGISTRY
 from ackcheck.schedule import US_PER_S, NetworkSpec, Workload
@@ -35,6 +35,13 @@ def _kinds(value: str | Sequence[str] | None) -> str | None:
     return ",".join(value)
 
 
+#: How examples are generated (``--search``): faults at random times; plans of decisions
+#: anchored to protocol events; decisions where each example uses a random part of the
+#: decision alphabet (swarm testing). See docs/search.md.
+SEARCH_MODES: tuple[str, ...] = ("timed", "decisions", "swarm")
+DEFAULT_SEARCH = "decisions"
+
+
 @attrs.frozen(kw_only=True)
 class SearchOptions:
     """How one search explores.
@@ -48,11 +55,16 @@ class SearchOptions:
       seconds more for shrinking a counterexample;
     * ``seed``: the search seed (same version, options and seed: same search);
     * ``workers``: independent searches in that many processes;
-    * ``targeting``: feed closeness measures to ``hypothesis.target()``;
+    * ``targeting``: feed closeness measures to ``hypothesis.target()`` (None: in the
+      timed search only; bench/time_to_bug.py --part guidance found it no help with
+      decisions, where its hill-climbing phase spent examples that found nothing);
     * ``max_damaged_nodes``: storage damage (faults that name a file) lands on at most
       this many distinct nodes per schedule, fixed for the run (None: any);
     * ``beyond_fault_model``: do not confine a preset's search to the faults it claims
-      to survive (:mod:`ackcheck.app._fault_model`).
+      to survive (:mod:`ackcheck.app._fault_model`);
+    * ``search``: one of :data:`SEARCH_MODES`; ``events``: the protocol events
+      decisions wait for (None: all of them); ``novelty``: in the decision modes, also
+      extend plans that reached an abstract state no earlier example had reached.
     """
 
     properties: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
@@ -68,11 +80,19 @@ class SearchOptions:
     shrink_budget: float = 60.0
     seed: int = 0
     workers: int = 1
-    targeting: bool = True
+    targeting: bool | None = None
     max_damaged_nodes: int | None = None
     beyond_fault_model: bool = False
+    search: str = DEFAULT_SEARCH
+    events: str | None = attrs.field(default=None, converter=_kinds)
+    novelty: bool = True
 
     def __attrs_post_init__(self) -> None:
+        if self.search not in SEARCH_MODES:
+            raise ConfigError(
+                f"unknown search {self.search!r}; known: {', '.join(SEARCH_MODES)}"
+            )
+        parse_events(self.events)
         if self.examples is not None and self.examples < 1:
             raise ConfigError(f"examples must be >= 1, got {self.examples}")
         if self.budget is not None and not (math.isfinite(self.budget) and self.budget > 0):
@@ -97,6 +117,11 @@ class SearchOptions:
                 raise ConfigError(
                     f"unknown property {unknown[0]!r}; known: {', '.join(sorted(REGISTRY))}"
                 )
+
+    @property
+    def targets_on(self) -> bool:
+        """Whether ``hypothesis.target()`` is fed (see ``targeting``)."""
+        return self.search == "timed" if self.targeting is None else self.targeting
 
     def evolve(self, **changes: Any) -> SearchOptions:
         """A copy with ``changes``; an unknown option is a :class:`ConfigError`."""

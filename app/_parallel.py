@@ -38,6 +38,7 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
     faults: Counter[str] = Counter()
     cover: Counter[str] = Counter()
     best: dict[str, float] = {}
+    digests = frozenset().union(*(s.state_digests for s in per_worker.values()))
     for s in per_worker.values():
         faults.update(s.faults_by_kind)
         cover.update(s.coverage)
@@ -54,8 +55,14 @@ def _merge(per_worker: dict[int, ExploreStats], seed: int) -> ExploreStats:
         best_targets=dict(sorted(best.items())),
         seed=seed,
         workers=len(per_worker),
+        search=next(iter(per_worker.values())).search if per_worker else "timed",
+        # the union once every worker sent its states; while they run, the largest count
+        abstract_states=max(
+            [len(digests), *(s.abstract_states for s in per_worker.values())]),
         found_after_examples=None if first is None else first.found_after_examples,
         found_after_seconds=None if first is None else first.found_after_seconds,
+        novel_plans=sum(s.novel_plans for s in per_worker.values()),
+        state_digests=digests,
     )
 
 

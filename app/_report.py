@@ -7,7 +7,9 @@ from typing import Any
 
 from ackcheck.app import _fault_model
 from ackcheck.app._explore import ExploreResult, ExploreStats
-from ackcheck.traces import schedule_lines
+from ackcheck.schedule import fmt_time
+from ackcheck.sim.decisions import DECIDED
+from ackcheck.traces import schedule_lines, timed_schedule
 
 
 class ProgressLine:
@@ -30,9 +32,10 @@ class ProgressLine:
         if self._status is None:
             return
         best = ", ".join(f"{k}={v:g}" for k, v in stats.best_targets.items())
+        states = f", {stats.abstract_states} states" if stats.abstract_states else ""
         self._status.update(
             f"{stats.examples} examples, {stats.examples_per_second:.0f}/s, "
-            f"{stats.seconds:.1f}s  best: {best}"
+            f"{stats.seconds:.1f}s{states}  best: {best}"
         )
 
     def __exit__(
@@ -52,12 +55,16 @@ def summary_text(result: ExploreResult) -> str:
         f"explored {what}: {s.examples} examples in {s.seconds:.1f}s "
         f"({s.examples_per_second:.0f}/s, seed {s.seed}"
         + (f", {s.workers} workers" if s.workers > 1 else "")
-        + ")"
+        + f", search {s.search})"
     )
     lines = [head]
     model = _fault_model.describe(result.preset, result.options)
     if model is not None:
         lines.append(model)
+    if s.abstract_states:
+        lines.append(f"coverage: {s.abstract_states} abstract node states reached"
+                     + (f", {s.novel_plans} plans grown from new cluster states"
+                        if s.novel_plans else ""))
     if s.faults_by_kind:
         lines.append(
             "faults injected: " + ", ".join(f"{k} {v}" for k, v in s.faults_by_kind.items())
@@ -78,6 +85,10 @@ def summary_text(result: ExploreResult) -> str:
     lines.append("")
     lines.append("schedule:")
     lines += schedule_lines(ce.schedule)
+    if ce.schedule.decisions:
+        lines.append("where the decisions fired:")
+        lines += [f"  t={fmt_time(fe.time):>8}  {fe.fault.describe()}  ({fe.note})"
+                  for fe in ce.outcome.history.faults if fe.note.startswith(DECIDED)]
     if ce.trace_path is not None:
         lines.append("")
         lines.append(f"trace: {ce.trace_path}")
@@ -99,6 +110,9 @@ def summary_dict(result: ExploreResult) -> dict[str, Any]:
         "workers": s.workers,
         "faults_by_kind": s.faults_by_kind,
         "coverage": s.coverage,
+        "search": s.search,
+        "abstract_states": s.abstract_states,
+        "novel_plans": s.novel_plans,
         "best_targets": s.best_targets,
         "fault_model": _fault_model.as_dict(result.preset, result.options),
         "violation": None,
@@ -111,10 +125,12 @@ def summary_dict(result: ExploreResult) -> dict[str, Any]:
             "summary": v.summary,
             "details": list(v.details),
             "shrunk": ce.shrunk,
+            # timed faults as scheduled; a decision schedule's as the faults it caused
             "faults": [
                 {"at": tf.at, "fault": tf.fault.describe()}
-                for tf in ce.schedule.sorted_faults()
+                for tf in timed_schedule(ce.schedule, ce.outcome.history).sorted_faults()
             ],
+            "decisions": [d.describe() for d in ce.schedule.decisions],
             "trace": str(ce.trace_path) if ce.trace_path else None,
             "digest": ce.outcome.digest,
         }

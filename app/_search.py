@@ -1,14 +1,25 @@
 """One search in one process: Hypothesis generates schedules, the runner judges them.
 
 The search is an ordinary Hypothesis test run programmatically: each example is a fault
-schedule, run in the simulator and judged by the properties. A violation raises an
-exception whose type is specific to the property, so that Hypothesis' shrinker keeps to
-that bug instead of slipping to another. The exception that propagates comes from
-Hypothesis' final replay of the minimal example. The time budget is enforced by raising a
-``BaseException`` Hypothesis does not catch; if it runs out while shrinking, the
-smallest failing schedule seen so far is returned, marked as not fully shrunk. A search
-bounded by time only runs as consecutive Hypothesis runs of ``ROUND_EXAMPLES`` examples,
-so that each gets the phase in which Hypothesis hill-climbs the ``target()`` measures.
+schedule (timed faults, or a plan of decisions anchored to protocol events: see
+``SearchOptions.search`` and docs/search.md), run in the simulator and judged by the
+properties. A violation raises an exception whose type is specific to the property, so
+that Hypothesis' shrinker keeps to that bug instead of slipping to another. The exception
+that propagates comes from Hypothesis' final replay of the minimal example. The time
+budget is enforced by raising a ``BaseException`` Hypothesis does not catch; if it runs
+out while shrinking, the smallest failing schedule seen so far is returned, marked as not
+fully shrunk. A search bounded by time only runs as consecutive Hypothesis runs of
+``ROUND_EXAMPLES`` examples, so that each gets the phase in which Hypothesis hill-climbs
+the ``target()`` measures.
+
+In the decision modes a first fault-free run finds which protocol events the node shows
+(a decision waiting for one it never shows would hold up the plan); every run reports
+the abstract node states it reached (coverage, ``ackcheck.sim.abstract``); and with
+``novelty`` a plan whose last decision left the cluster in an abstract state no earlier
+example had reached becomes a parent:
+later examples extend it by a decision or two, as a coverage-guided fuzzer grows its
+corpus (ModelFuzz does this with TLA+ states). Parents are fixed for the length of one
+Hypothesis run (``NOVELTY_ROUND`` examples), so that Hypothesis replays what it drew.
 """
 
 from __future__ import annotations
@@ -26,15 +37,31 @@ from hypothesis.strategies import SearchStrategy
 from ackcheck.app import _metrics as metrics
 from ackcheck.app._fault_model import confine_damage
 from ackcheck.app._options import SearchOptions
-from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, run_once
+from ackcheck.app._plans import shrink_plan
+from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_node
 from ackcheck.app._seeded import isolated
-from ackcheck.app._strategies import fault_schedules, parse_kinds
-from ackcheck.schedule import Schedule
+from ackcheck.app._strategies import (
+    decision_schedules,
+    fault_schedules,
+    parse_kinds,
+    swarm_schedules,
+)
+from ackcheck.node import NodeFactory
+from ackcheck.properties import check
+from ackcheck.schedule import PROTOCOL_EVENTS, Decision, NetworkSpec, Schedule, Workload
+from ackcheck.sim import Simulator, simulate
+from ackcheck.sim.abstract import NodeAbstract, state_hash
 
 DEFAULT_EXAMPLES = 300
 #: Examples per Hypothesis run in a search bounded by time only (see search_once).
 ROUND_EXAMPLES = 2_000
+#: Examples per Hypothesis run when novel plans are grown (parents change between runs).
+NOVELTY_ROUND = 200
+#: The most parents kept (the newest); an example picks one uniformly.
+MAX_PARENTS = 2_000
 MAX_ROUNDS = 10**6  # the budget ends a search long before this
+#: The longest plan of decisions drawn (a plan is a chain: each waits for the last).
+MAX_DECISIONS = 4
 
 
 @attrs.frozen
@@ -57,6 +84,13 @@ class ExploreStats:
     workers: int = 1
     found_after_examples: int | None = None  # when the first failure was seen
     found_after_seconds: float | None = None
+    search: str = "timed"
+    #: distinct abstract node states reached (decision modes; ackcheck.sim.abstract)
+    abstract_states: int = 0
+    #: plans kept because they reached a new abstract cluster state (with novelty)
+    novel_plans: int = 0
+    #: the abstract states' digests, for merging the statistics of parallel workers
+    state_digests: frozenset[str] = attrs.field(factory=frozenset, repr=False, eq=False)
 
     @property
     def examples_per_second(self) -> float:
@@ -87,7 +121,7 @@ def _found_type(prop: str) -> type[Found]:
 
 
 def _schedule_size(s: Schedule) -> tuple[int, int]:
-    return (len(s.faults), sum(tf.at for tf in s.faults))
+    return (len(s.faults) + len(s.decisions), sum(tf.at for tf in s.faults))
 
 
 @attrs.define
@@ -107,8 +141,13 @@ class _Search:
     best: tuple[Schedule, RunOutcome] | None = None
     focus: str | None = None
     last_progress: float = 0.0
+    states: set[NodeAbstract] = attrs.field(factory=set)
+    cluster_states: set[str] = attrs.field(factory=set)
+    parents: list[tuple[Decision, ...]] = attrs.field(factory=lambda: [()])
+    novel: list[tuple[Decision, ...]] = attrs.field(factory=list)
+    factory: NodeFactory | None = None
 
-    def stats(self) -> ExploreStats:
+    def stats(self, final: bool = False) -> ExploreStats:
         return ExploreStats(
             examples=self.examples,
             seconds=time.monotonic() - self.started,
@@ -119,6 +158,12 @@ class _Search:
             found_after_examples=self.found_after_examples,
             found_after_seconds=(
                 None if self.found_at is None else self.found_at - self.started
+            ),
+            search=self.spec.options.search,
+            abstract_states=len(self.states),
+            novel_plans=len(self.parents) - 1 + len(self.novel),
+            state_digests=(
+                frozenset(state_hash(s) for s in self.states) if final else frozenset()
             ),
         )
 
@@ -134,10 +179,7 @@ class _Search:
     def run(self, schedule: Schedule) -> None:
         self.check_budget()
         spec = self.spec
-        outcome = run_once(
-            spec.config, schedule, spec.node, spec.options.properties, record_events=False,
-            digest=False,
-        )
+        outcome = self.simulate(schedule)
         history = outcome.history
         self.examples += 1
         for fe in history.faults:
@@ -149,7 +191,7 @@ class _Search:
             ("leaders-in-one-term", metrics.leaders_in_one_term(history)),
             ("acked-missing-from-reads", metrics.acked_missing_from_reads(history)),
         ):
-            if spec.options.targeting:
+            if spec.options.targets_on:
                 target(float(value), label=label)
             if value > self.best_targets.get(label, float("-inf")):
                 self.best_targets[label] = float(value)
@@ -175,12 +217,49 @@ class _Search:
             self.best = (schedule, outcome)
         raise _found_type(self.focus)(schedule, outcome)
 
+    def simulate(self, schedule: Schedule) -> RunOutcome:
+        """Run one example on the explorer's fast path (no events, no digest) and judge
+        it; a run with decisions also reports its coverage and, where its last decision
+        fired, whether it reached an abstract cluster state no earlier run had."""
+        spec = self.spec
+        if self.factory is None:
+            self.factory = resolve_node(spec.node)
+        last = len(schedule.decisions) - 1
+        reached: list[str] = []
+
+        def decided(sim: Simulator, index: int) -> None:
+            if index == last:
+                reached.append(state_hash(sim.cluster_state()))
+
+        opts = spec.options
+        grows = opts.novelty and opts.search == "decisions"
+        sim = Simulator(
+            schedule, self.factory, spec.config, record_events=False, digest=False,
+            coverage=opts.search != "timed", on_decision=decided if grows else None,
+        )
+        result = sim.run()
+        self.states.update(result.coverage)
+        if reached and reached[0] not in self.cluster_states:
+            self.cluster_states.add(reached[0])
+            self.novel.append(schedule.decisions)
+        violations = tuple(check(result.history, spec.options.properties))
+        return RunOutcome(history=result.history, digest=result.digest, violations=violations)
+
+    def next_parents(self) -> tuple[tuple[Decision, ...], ...]:
+        """The parents of the next Hypothesis run: the earlier ones and the plans that
+        reached new states since, the newest :data:`MAX_PARENTS` of them."""
+        self.parents.extend(self.novel)
+        self.novel = []
+        if len(self.parents) > MAX_PARENTS:  # the root (the empty plan) stays
+            self.parents = [(), *self.parents[-MAX_PARENTS + 1:]]
+        return tuple(self.parents)
+
 
 def _probe(
     strategy: SearchStrategy[Schedule], state: _Search, max_examples: int, seed_value: int | str
 ) -> Callable[[], None]:
     """One Hypothesis run of up to ``max_examples`` schedules through ``state.run``."""
-    targeting = state.spec.options.targeting
+    targeting = state.spec.options.targets_on
 
     @settings(
         max_examples=max_examples,
@@ -211,30 +290,34 @@ def search_once(
     """One Hypothesis search in this process; returns stats and (schedule, outcome,
     fully shrunk) of the minimal counterexample, if any."""
     opts = spec.options
-    strategy = fault_schedules(
-        nodes=opts.nodes,
-        kinds=parse_kinds(opts.faults),
-        max_faults=opts.max_faults,
-        horizon=opts.horizon,
-        workload=opts.workload,
-        network=opts.network,
-        targets=opts.targets,
-    )
-    if opts.max_damaged_nodes is not None:
-        strategy = strategy.map(partial(confine_damage, limit=opts.max_damaged_nodes))
     state = _Search(spec=spec, progress=progress, seed=seed_value)
-    if opts.examples is not None:
-        rounds, per_round = 1, opts.examples
-    elif opts.budget is not None:
+    growing = opts.search == "decisions" and opts.novelty
+    total = opts.examples if opts.examples is not None else DEFAULT_EXAMPLES
+    if opts.examples is None and opts.budget is not None:
         # Hypothesis hill-climbs the target() measures once half of max_examples have
         # run; with one huge max_examples that point never comes within a budget. Rounds
         # of ROUND_EXAMPLES, each from its own seed, give every round a target phase.
-        rounds, per_round = MAX_ROUNDS, ROUND_EXAMPLES
+        rounds, per_round = MAX_ROUNDS, NOVELTY_ROUND if growing else ROUND_EXAMPLES
+    elif growing:
+        rounds, per_round = -(-total // NOVELTY_ROUND), NOVELTY_ROUND
     else:
-        rounds, per_round = 1, DEFAULT_EXAMPLES
+        rounds, per_round = 1, total
 
+    if opts.search != "timed" and opts.events is None:
+        opts = opts.evolve(events=_events_seen(spec))
+        spec = attrs.evolve(spec, options=opts)
+        state.spec = spec
     found: tuple[Schedule, RunOutcome, bool] | None = None
+    strategy = _strategy(opts, ())
     for round_no in range(rounds):
+        if growing:
+            # The first run is Hypothesis' alone; from the second on, half the examples
+            # grow a parent (the empty plan, or one that reached a new state).
+            strategy = _strategy(opts, state.next_parents() if round_no else ())
+            if opts.examples is not None:
+                per_round = min(per_round, opts.examples - state.examples)
+                if per_round <= 0:
+                    break
         round_seed: int | str = seed_value if round_no == 0 else f"{seed_value}/{round_no}"
         try:
             _probe(strategy, state, per_round, round_seed)()
@@ -246,6 +329,55 @@ def search_once(
             break
         if found is not None:
             break
-    return state.stats(), found
+    if found is not None and found[0].decisions:
+        focus = found[1].violations[0].property
+        schedule = shrink_plan(spec.config, found[0], focus, node=spec.node,
+                               properties=opts.properties)
+        if schedule != found[0]:
+            outcome = state.simulate(schedule)
+            ordered = sorted(outcome.violations, key=lambda v: v.property != focus)
+            found = (schedule, attrs.evolve(outcome, violations=tuple(ordered)), found[2])
+    return state.stats(final=True), found
+
+
+def _events_seen(spec: Search) -> str:
+    """The protocol events the node shows in a run of the search's shape without faults:
+    a decision waiting for an event the node never shows would hold up every decision
+    after it (a node of one's own may show acks and appends but no leader or commit).
+    All of them if it shows none."""
+    opts = spec.options
+    base = Schedule(nodes=opts.nodes, duration=opts.horizon,
+                    workload=opts.workload or Workload(), network=opts.network or NetworkSpec())
+    seen = simulate(base, resolve_node(spec.node), spec.config, record_events=False,
+                    digest=False, coverage=True).protocol_events
+    return ",".join(e for e in PROTOCOL_EVENTS if e in seen) or ",".join(PROTOCOL_EVENTS)
+
+
+def _strategy(
+    opts: SearchOptions, parents: tuple[tuple[Decision, ...], ...]
+) -> SearchStrategy[Schedule]:
+    """The schedules one Hypothesis run draws, for the options' search mode, with storage
+    damage confined to the options' ``max_damaged_nodes``."""
+    strategy = _mode_strategy(opts, parents)
+    if opts.max_damaged_nodes is None:
+        return strategy
+    return strategy.map(partial(confine_damage, limit=opts.max_damaged_nodes))
+
+
+def _mode_strategy(
+    opts: SearchOptions, parents: tuple[tuple[Decision, ...], ...]
+) -> SearchStrategy[Schedule]:
+    shape: dict[str, Any] = dict(
+        nodes=opts.nodes, kinds=parse_kinds(opts.faults), horizon=opts.horizon,
+        workload=opts.workload, network=opts.network, targets=opts.targets,
+    )
+    if opts.search == "timed":
+        return fault_schedules(max_faults=opts.max_faults, **shape)
+    plan: dict[str, Any] = dict(
+        events=opts.events, max_decisions=min(opts.max_faults, MAX_DECISIONS)
+    )
+    if opts.search == "swarm":
+        return swarm_schedules(max_faults=opts.max_faults, **plan, **shape)
+    return decision_schedules(parents=parents, **plan, **shape)
 
 

@@ -1,14 +1,25 @@
-"""Hypothesis strategies for fault schedules and workloads.
+"""Hypothesis strategies for fault schedules, decision plans and workloads.
 
 Built to shrink well (Hypothesis' "strategies that shrink" guide): a schedule is one
 flat list of timed events; each event draws its fields together; kinds and node choices
 are ordered from benign to severe so shrinking walks towards the simplest fault; and the
 interpreters are total (an event that makes no sense at its time is a no-op), so nothing
 here filters.
+
+Decision plans (:func:`decision_plans`) are lists drawn from a finite *decision
+alphabet* (:func:`decision_alphabet`): every protocol event crossed with every fault of
+the searched kinds, each field taking the few values :func:`_choices` lists for its
+domain (every node, and the simplest value otherwise). The bounded checker enumerates
+the same alphabet. Swarm testing (:func:`swarm_schedules`) lets each example use a random
+part of the fault kinds, of the protocol events, and of the two ways of placing faults
+(at times, at protocol events), so that a rare combination is not drowned by the common
+faults.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +34,9 @@ from ackcheck.schedule import (
     FAULT_TYPES,
     FILE_TARGETS,
     PARTITION_SHAPES,
+    PROTOCOL_EVENTS,
     US_PER_S,
+    Decision,
     Fault,
     NetworkSpec,
     Schedule,
@@ -107,6 +120,100 @@ def _domains(nodes: int, targets: tuple[str, ...]) -> dict[str, st.SearchStrateg
         "bit": st.integers(0, 7),
         "length": st.integers(1, 4096),
     }
+
+
+def _choices(nodes: int, targets: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """The values each field domain takes in the decision alphabet: every node (ids are
+    relative to the node that had the event, so 0 is that node), the node on its own or
+    with one other (a minority of two, in clusters of four or more) for a partition,
+    that node or everyone for a power failure, a file's first byte and one further in
+    (997, a prime: taken modulo the file's size it lands inside the data rather than on
+    its first header), and otherwise the simplest value (the one Hypothesis shrinks
+    to): split partitions, the first file of a target, bit 0."""
+    pairs = tuple((0, j) for j in range(1, nodes)) if nodes >= 4 else ()
+    return {
+        "node": tuple(range(nodes)),
+        "node-list": ((0,), *pairs),
+        "node-set": ((0,), tuple(range(nodes))) if nodes > 1 else ((0,),),
+        "shape": PARTITION_SHAPES[:1],
+        "keep": (0,),
+        "target": targets,
+        "file-index": (0,),
+        "offset": (0, 997),
+        "bit": (0,),
+        "length": (512,),
+    }
+
+
+def _instances(kind: str, nodes: int, targets: tuple[str, ...]) -> list[Fault]:
+    """Every fault of ``kind`` whose fields take their :func:`_choices` values."""
+    cls = FAULT_KINDS[kind]
+    choices = _choices(nodes, targets)
+    fields = attrs.fields(cls)
+    combos = itertools.product(*(choices[f.metadata["domain"]] for f in fields))
+    faults = [cls(**{f.name: v for f, v in zip(fields, combo, strict=True)}) for combo in combos]
+    return list(dict.fromkeys(faults))  # converters may make two the same
+
+
+def decision_alphabet(
+    nodes: int,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    targets: str | Sequence[str] | None = None,
+) -> tuple[Decision, ...]:
+    """Every decision a plan may take, ordered from benign to severe (Hypothesis'
+    ``sampled_from`` shrinks towards the front): by fault kind, then fault, then event.
+    A decision fires on the first event of its kind after the previous one (count 1);
+    faults that stop a process also come with an immediate restart (``recover=0``: the
+    node loses what it kept only in memory), which a plain pause or partition would
+    undo at once and so do not."""
+    chosen = parse_kinds(kinds)
+    files = parse_targets(targets)
+    names = tuple(PROTOCOL_EVENTS) if events is None else parse_events(events)
+    out: list[Decision] = []
+    for kind in chosen:
+        cls = FAULT_KINDS[kind]
+        recovers: tuple[int | None, ...] = (None, 0) if cls.effect == "down" else (None,)
+        for fault in _instances(kind, nodes, files):
+            for recover in recovers:
+                if recover is not None and not fault.recovery():
+                    continue
+                out.extend(Decision(e, 1, fault, recover) for e in names)
+    return tuple(out)
+
+
+def parse_events(spec: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"leader,commit"`` -> protocol events in their own order (None: all of them)."""
+    if spec is None:
+        return tuple(PROTOCOL_EVENTS)
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    unknown = [e for e in items if e and e not in PROTOCOL_EVENTS]
+    chosen = {e for e in items if e}
+    if unknown or not chosen:
+        raise ConfigError(
+            f"unknown protocol event {unknown[0] if unknown else ''!r}; "
+            f"known: {', '.join(PROTOCOL_EVENTS)}"
+        )
+    return tuple(e for e in PROTOCOL_EVENTS if e in chosen)
+
+
+def decision_plans(
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    targets: str | Sequence[str] | None = None,
+    min_decisions: int = 0,
+    max_decisions: int = 4,
+) -> st.SearchStrategy[tuple[Decision, ...]]:
+    """Plans of ``min_decisions`` to ``max_decisions`` decisions from
+    :func:`decision_alphabet`, shrinking towards fewer, earlier-listed (milder) ones."""
+    if not 0 <= min_decisions <= max_decisions:
+        raise ConfigError(
+            f"need 0 <= min decisions <= max decisions, got {min_decisions}..{max_decisions}"
+        )
+    steps = st.sampled_from(decision_alphabet(nodes, kinds, events, targets))
+    return st.lists(steps, min_size=min_decisions, max_size=max_decisions).map(tuple)
 
 
 def fault_strategy(
@@ -217,19 +324,12 @@ def fault_schedules(
     crash and restart at t=0) could no longer be deleted."""
     if not 0 <= min_faults <= max_faults:
         raise ConfigError(f"need 0 <= min_faults <= max_faults, got {min_faults}..{max_faults}")
-    wl: st.SearchStrategy[Workload]
-    if workload is None:
-        wl = workloads()
-    elif isinstance(workload, Workload):
-        wl = st.just(workload)
-    else:
-        wl = workload
     return st.builds(
         Schedule,
         nodes=st.just(nodes),
         duration=st.just(horizon),
         network=st.just(network or NetworkSpec()),
-        workload=wl,
+        workload=_workload_strategy(workload),
         faults=st.lists(
             fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets),
             min_size=min_faults,
@@ -237,3 +337,129 @@ def fault_schedules(
         ).map(lambda groups: tuple(tf for group in groups for tf in group)),
         seed=seeds if seeds is not None else st.integers(0, 1 << 16),
     )
+
+
+def decision_schedules(
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    max_decisions: int = 4,
+    horizon: int = 2 * US_PER_S,
+    workload: st.SearchStrategy[Workload] | Workload | None = None,
+    network: NetworkSpec | None = None,
+    seeds: st.SearchStrategy[int] | None = None,
+    targets: str | Sequence[str] | None = None,
+    parents: Sequence[tuple[Decision, ...]] = (),
+) -> st.SearchStrategy[Schedule]:
+    """Schedules whose faults are a plan of decisions (:func:`decision_plans`) and no
+    timed faults; the simulator seed is drawn last, as in :func:`fault_schedules`.
+
+    With ``parents`` (plans that reached new abstract states), half the examples extend
+    one of them by one or two decisions, the way a coverage-guided fuzzer grows its
+    corpus; ``parents`` must stay the same for the life of the strategy, so that
+    Hypothesis' replay of an example draws the same plan."""
+    # At least one decision: a plan without any would only rerun the fault-free run
+    # (shrink_plan may still delete the last decision of a counterexample).
+    plans = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
+                           min_decisions=min(1, max_decisions), max_decisions=max_decisions)
+    grown = [p for p in parents if len(p) < max_decisions]
+    if grown:
+        more = decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
+                              min_decisions=1, max_decisions=2)
+        plans = st.one_of(
+            plans,
+            st.builds(lambda parent, extra: (parent + extra)[:max_decisions],
+                      st.sampled_from(grown), more),
+        )
+    return st.builds(
+        Schedule,
+        nodes=st.just(nodes),
+        duration=st.just(horizon),
+        network=st.just(network or NetworkSpec()),
+        workload=_workload_strategy(workload),
+        decisions=plans,
+        seed=seeds if seeds is not None else st.integers(0, 1 << 16),
+    )
+
+
+def _workload_strategy(
+    workload: st.SearchStrategy[Workload] | Workload | None,
+) -> st.SearchStrategy[Workload]:
+    if workload is None:
+        return workloads()
+    if isinstance(workload, Workload):
+        return st.just(workload)
+    return workload
+
+
+@st.composite
+def swarm_schedules(
+    draw: st.DrawFn,
+    *,
+    nodes: int = 5,
+    kinds: str | Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
+    max_faults: int = 8,
+    max_decisions: int = 4,
+    horizon: int = 2 * US_PER_S,
+    workload: st.SearchStrategy[Workload] | Workload | None = None,
+    network: NetworkSpec | None = None,
+    seeds: st.SearchStrategy[int] | None = None,
+    targets: str | Sequence[str] | None = None,
+) -> Schedule:
+    """Swarm testing, as FoundationDB's BUGGIFY and TigerBeetle's VOPR do it: each
+    example first leaves out each fault kind, each protocol event, and either of timed
+    faults and decisions with probability 1/2 (never all of one), then draws timed
+    faults (as :func:`fault_schedules`) and a plan (as :func:`decision_plans`) from what
+    is left. Every flag shrinks to "kept": the simplest example uses everything."""
+    all_kinds = parse_kinds(kinds)
+    all_events = parse_events(events)
+    kept_kinds = _kept(draw, all_kinds)
+    kept_events = _kept(draw, all_events)
+    timed, decided = _placements(draw)
+    faults: tuple[TimedFault, ...] = ()
+    if timed:
+        groups = draw(st.lists(_cached_groups(nodes, kept_kinds, horizon, targets),
+                               max_size=max_faults))
+        faults = tuple(tf for group in groups for tf in group)
+    plan: tuple[Decision, ...] = ()
+    if decided:
+        plan = draw(_cached_plans(nodes, kept_kinds, kept_events, targets, max_decisions))
+    return Schedule(
+        nodes=nodes,
+        duration=horizon,
+        network=network or NetworkSpec(),
+        workload=draw(_workload_strategy(workload)),
+        faults=faults,
+        decisions=plan,
+        seed=draw(seeds if seeds is not None else st.integers(0, 1 << 16)),
+    )
+
+
+def _kept(draw: st.DrawFn, items: tuple[str, ...]) -> tuple[str, ...]:
+    """Each item left out with probability 1/2; all of them if that leaves none."""
+    kept = tuple(i for i in items if not draw(st.booleans()))
+    return kept or items
+
+
+def _placements(draw: st.DrawFn) -> tuple[bool, bool]:
+    """(timed faults, decisions): each left out with probability 1/2, not both."""
+    timed, decided = not draw(st.booleans()), not draw(st.booleans())
+    return (True, True) if not (timed or decided) else (timed, decided)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_groups(
+    nodes: int, kinds: tuple[str, ...], horizon: int, targets: str | Sequence[str] | None
+) -> st.SearchStrategy[tuple[TimedFault, ...]]:
+    return fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_plans(
+    nodes: int, kinds: tuple[str, ...], events: tuple[str, ...],
+    targets: str | Sequence[str] | None, max_decisions: int,
+) -> st.SearchStrategy[tuple[Decision, ...]]:
+    return decision_plans(nodes=nodes, kinds=kinds, events=events, targets=targets,
+                          max_decisions=max_decisions)

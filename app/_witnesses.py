@@ -1,10 +1,13 @@
-"""Generators of witness schedules for known bugs that random search does not reach.
+"""Witness schedules written by hand, kept as checks that they still fail.
 
-A witness is a static :class:`~ackcheck.schedule.Schedule`, and its fault times only
-make sense for the run they were fitted to: when the simulator's timing changes, the
-constant may stop failing. The generators here rebuild it *adaptively* instead of
-hard-coding times: simulate a prefix, read the history (who leads which term, who holds
-which entry), place the next faults, repeat. Rerun the generator to refresh a constant.
+Search finds every known bug (``ackcheck.app._known``); a witness only shows that a
+schedule written by a person still does. A timed witness is a static
+:class:`~ackcheck.schedule.Schedule`, and its fault times only make sense for the run
+they were fitted to: when the simulator's timing changes, the constant may stop failing.
+The generators here rebuild it *adaptively* instead of hard-coding times: simulate a
+prefix, read the history (who leads which term, who holds which entry), place the next
+faults, repeat. Rerun the generator to refresh a constant. A decision witness
+(:func:`fig8_plan`) needs no fitting: its faults are anchored to protocol events.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ackcheck.model import make_node, resolve_config
 from ackcheck.node import NodeState
 from ackcheck.schedule import (
     Crash,
+    Decision,
     Fault,
     Partition,
     Restart,
@@ -291,3 +295,25 @@ FIG8_WITNESS = Schedule(
         TimedFault(1_030_000, Partition("split", (3, 4))),
     ),
 )
+
+
+def fig8_plan(nodes: int = 3, seed: int = 0) -> Schedule:
+    """Figure 8 as three decisions, written by hand (docs/search.md): cut the first
+    leader off the moment it is elected, then the second the moment it is, then the
+    first again the moment it commits its old entry by counting replicas. On five nodes
+    the first and last cuts take a partner along, so that the old entry has a second
+    copy and the nodes left without it cannot elect one of their own. One client per
+    node, so that each leader appends a write of its own. A check that a hand-written
+    decision schedule still fails, as :data:`FIG8_WITNESS` is for timed faults."""
+    alone = Partition("split", (0,))
+    pair = alone if nodes < 5 else Partition("split", (0, 2))
+    return Schedule(
+        nodes=nodes,
+        seed=seed,
+        workload=Workload(clients=nodes, writes=4 * nodes),
+        decisions=(
+            Decision("leader", 1, pair),
+            Decision("leader", 1, alone),
+            Decision("commit", 1, pair),
+        ),
+    )

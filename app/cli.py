@@ -12,7 +12,6 @@ import importlib
 import json
 import os
 import sys
-from typing import Any
 
 import attrs
 import click
@@ -28,10 +27,11 @@ from ackcheck.app._exits import (
     handle_unexpected,
     one_line_errors,
 )
-from ackcheck.app._explore import DEFAULT_PRESET, ExploreResult
+from ackcheck.app._explore import ExploreResult
 from ackcheck.app._explore import explore as run_explore
-from ackcheck.app._options import SearchOptions
+from ackcheck.app._options import DEFAULT_SEARCH, SEARCH_MODES, SearchOptions
 from ackcheck.app._paths import check_cache_environment, check_output_dir
+from ackcheck.app._subject import subject_options, target
 from ackcheck.app._tracefiles import save_counterexample
 from ackcheck.errors import AckcheckError
 from ackcheck.model import PRESETS
@@ -52,6 +52,7 @@ class LazyGroup(click.Group):
         "show": "ackcheck.app._trace_commands:show",
         "nats": "ackcheck.app._nats_commands:nats",
         "campaign": "ackcheck.app._campaign_command:campaign",
+        "check": "ackcheck.app._check_command:check",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -106,13 +107,7 @@ def list_properties() -> None:
 
 
 @cli.command()
-@click.option("--preset", default=None, help="Named configuration (see `ackcheck presets`).")
-@click.option("--set", "overrides", multiple=True, metavar="KNOB=VALUE",
-              help="Override one knob of the preset; repeatable.")
-@click.option("--node", default="raft", show_default=True, metavar="REF",
-              help="Node implementation: 'raft' or 'module:Class' of your own.")
-@click.option("--property", "properties", multiple=True, metavar="NAME",
-              help="Property to check; repeatable (default: the default set).")
+@subject_options
 @click.option("--faults", default=None, metavar="KIND,...",
               help="Fault kinds or groups (process, network, power, disk, all) "
               "[default: those the preset claims to survive].")
@@ -130,6 +125,10 @@ def list_properties() -> None:
               help="Acked writes to attempt per schedule.")
 @click.option("--workers", default=None, type=click.IntRange(1, MAX_WORKERS),
               help="Independent searches in parallel processes [default: one per core].")
+@click.option("--search", "search", default=DEFAULT_SEARCH, show_default=True,
+              type=click.Choice(SEARCH_MODES),
+              help="Faults at random times, or decisions at protocol events (swarm: each "
+              "example uses a random part of them); see docs/search.md.")
 @click.option("--out", default="ackcheck-traces", show_default=True,
               type=click.Path(file_okay=False), help="Where counterexample traces go.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
@@ -148,6 +147,7 @@ def explore(
     max_faults: int,
     writes: int,
     workers: int | None,
+    search: str,
     out: str,
     as_json: bool,
 ) -> None:
@@ -166,18 +166,13 @@ def explore(
         max_faults=max_faults,
         workload=Workload(writes=writes),
         workers=workers or os.cpu_count() or 1,
+        search=search,
     )
-    target: Any
-    if node == "raft":
-        target = preset or DEFAULT_PRESET
-    else:
-        if preset or overrides:
-            fail("--preset and --set configure the built-in node; omit them with --node")
-        target = None
     show_progress = not as_json and sys.stderr.isatty() and "NO_COLOR" not in os.environ
     with report.ProgressLine(enabled=show_progress) as line:
         result = run_explore(
-            target, overrides=overrides, node=node, options=options, progress=line.update,
+            target(preset, overrides, node), overrides=overrides, node=node, options=options,
+            progress=line.update,
         )
     result, not_saved = _save(result, out)
     if as_json:

@@ -10,6 +10,10 @@ Conventions shared by every interpreter:
 * An interpreter is *total*: a fault that makes no sense at its time (a resume of a node
   that is not paused, a crash of a node that is down) is a recorded no-op, never an
   error, so that Hypothesis can shrink schedules freely.
+* A **decision** (:class:`Decision`) is a fault anchored to a protocol event instead of a
+  time: "after the 2nd commit, partition the committing node off". Its node ids count
+  from the node that had the event (0 is that node, 1 the next id, modulo the cluster
+  size), so one decision means the same thing whichever node the event happens on.
 * A fault that names a file does so by **target** (``log``, ``snapshot``, ``vote``), an
   index into that target's files sorted by name (taken modulo their number) and a byte
   offset (taken modulo the file's size). Node implementations name their files
@@ -18,6 +22,7 @@ Conventions shared by every interpreter:
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -31,11 +36,13 @@ __all__ = [
     "FILE_TARGETS",
     "LIMITS",
     "PARTITION_SHAPES",
+    "PROTOCOL_EVENTS",
     "TARGET_PREFIX",
     "US_PER_MS",
     "US_PER_S",
     "BitFlip",
     "Crash",
+    "Decision",
     "Fault",
     "FileTarget",
     "Heal",
@@ -109,7 +116,8 @@ def drawn(domain: str, **kwargs: Any) -> Any:
     """A fault field and the domain its values are drawn from when schedules are
     generated (``ackcheck.fault_schedules`` maps each domain to a Hypothesis strategy:
     ``node``, ``node-list``, ``node-set``, ``shape``, ``keep``, ``target``, ``file-index``,
-    ``offset``, ``bit``, ``length``). The class is the one place a fault kind is defined:
+    ``offset``, ``bit``, ``length``; a :class:`Decision` adds ``event``, ``count``,
+    ``fault`` and ``recover``). The class is the one place a fault kind is defined:
     its fields say how to generate it, :meth:`Fault.recovery` what undoes it and
     :attr:`Fault.effect` what it does to a node's life, so that strategies, drivers and
     renderers need no list of kinds of their own."""
@@ -358,6 +366,93 @@ class TimedFault:
     fault: Fault
 
 
+#: The protocol events a :class:`Decision` can wait for, in the order a term goes
+#: through them, and how the simulator recognises each in a node's outputs (any node
+#: that emits these outputs gets the same treatment, not only the built-in one).
+PROTOCOL_EVENTS: dict[str, str] = {
+    "vote": "granted a vote: sent a message whose ``granted`` attribute is True",
+    "leader": "became leader: Observe('leader')",
+    "append": "appended a client's value to its own log: a tagged Write while handling a "
+    "client request",
+    "commit": "learned that entries are committed: Observe('commit')",
+    "ack": "acknowledged a client's publish: a ClientReply with PublishOk",
+}
+
+#: The fields whose values are node ids (a decision's are relative to its event's node).
+_NODE_DOMAINS = ("node", "node-list", "node-set")
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+@attrs.frozen
+class Decision:
+    """A fault anchored to a protocol event rather than to a time.
+
+    Decisions are taken in order. Decision ``i`` waits for the ``count``-th ``event``
+    (one of :data:`PROTOCOL_EVENTS`) after decision ``i-1`` fired (after the start, for
+    the first), on any node; right after the step of the node that had it, before
+    anything else happens, ``fault`` is applied with its node ids counted from that
+    node (0 is it, 1 the next id, modulo the cluster size). ``count`` 0 fires together
+    with the previous decision, on its node (the first: at time 0, from node 0). With
+    ``recover`` set, the fault's :meth:`Fault.recovery` follows that many microseconds
+    later (0: at once, so a crash with ``recover=0`` is a kill and restart).
+
+    Everything else (message delays, election timeouts) still comes from the seed: a
+    decision schedule replays exactly, and shrinks towards fewer decisions, earlier
+    events and milder faults rather than towards smaller microsecond times."""
+
+    event: str = drawn("event")
+    count: int = drawn("count", default=1)
+    fault: Fault = drawn("fault", default=Heal())  # noqa: RUF009 (frozen: safe to share)
+    recover: int | None = drawn("recover", default=None)
+
+    def resolve(self, subject: int, nodes: int) -> Fault:
+        """The fault with node ids made absolute for an event on node ``subject``."""
+        fault = self.fault
+        changes: dict[str, Any] = {}
+        for field in attrs.fields(type(fault)):
+            if field.metadata.get("domain") not in _NODE_DOMAINS:
+                continue
+            value = getattr(fault, field.name)
+            if isinstance(value, tuple):
+                changes[field.name] = tuple((n + subject) % nodes for n in value)
+            else:
+                changes[field.name] = (value + subject) % nodes
+        return attrs.evolve(fault, **changes) if changes else fault
+
+    def recoveries(self, subject: int, nodes: int) -> tuple[Fault, ...]:
+        """What :attr:`recover` brings back, made absolute like :meth:`resolve`."""
+        if self.recover is None:
+            return ()
+        return self.resolve(subject, nodes).recovery()
+
+    def anchor(self) -> str:
+        """What it waits for: ``after the 2nd commit``, ``with the previous decision``."""
+        if self.count == 0:
+            return "with the previous decision"
+        return f"after the {_ordinal(self.count)} {self.event}"
+
+    def describe(self) -> str:
+        """``after the 2nd commit: partition split [@,@+1]`` (``@`` is the node that had
+        the event)."""
+        what = _relative(self.fault.describe())
+        if self.recover is not None:
+            back = ", ".join(_relative(r.describe()) for r in self.fault.recovery())
+            if back:
+                what += f", then {back}" + (
+                    " at once" if self.recover == 0 else f" {fmt_time(self.recover)} later"
+                )
+        return f"{self.anchor()}: {what}"
+
+
+def _relative(text: str) -> str:
+    """``n0`` -> ``@``, ``n2`` -> ``@+2`` in a fault's description."""
+    return re.sub(r"\bn(\d+)\b", lambda m: "@" if m[1] == "0" else f"@+{m[1]}", text)
+
+
 @attrs.frozen
 class NetworkSpec:
     """Per-link message behaviour. Delays in microseconds, drawn uniformly per message."""
@@ -430,6 +525,8 @@ class Schedule:
     network: NetworkSpec = NetworkSpec()
     workload: Workload = Workload()
     faults: tuple[TimedFault, ...] = ()
+    #: faults anchored to protocol events (see :class:`Decision`), after the timed ones
+    decisions: tuple[Decision, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if self.nodes < 1:
@@ -445,23 +542,42 @@ class Schedule:
             if tf.at < 0:
                 raise ConfigError(f"fault {tf.fault.describe()} at t={tf.at} is before 0")
             _within(f"fault {tf.fault.kind} time", tf.at, "time")
-            _check_fault_fields(tf.fault)
-            for n in tf.fault.nodes_named():
-                if not 0 <= n < self.nodes:
-                    raise ConfigError(
-                        f"fault {tf.fault.describe()} names node {n}, "
-                        f"but the cluster has nodes 0..{self.nodes - 1}"
-                    )
-            if isinstance(tf.fault, Partition) and tf.fault.shape not in PARTITION_SHAPES:
+            self._check_fault(tf.fault, f"fault {tf.fault.describe()}")
+        _within("the number of decisions", len(self.decisions), "faults")
+        for i, d in enumerate(self.decisions):
+            where = f"decision {i + 1}"
+            if d.event not in PROTOCOL_EVENTS:
                 raise ConfigError(
-                    f"unknown partition shape {tf.fault.shape!r}; "
-                    f"known: {', '.join(PARTITION_SHAPES)}"
+                    f"{where}: unknown protocol event {d.event!r}; "
+                    f"known: {', '.join(PROTOCOL_EVENTS)}"
                 )
-            target = getattr(tf.fault, "target", None)
-            if target is not None and target not in FILE_TARGETS:
+            if d.count < 0:
+                raise ConfigError(f"{where}: count must be >= 0, got {d.count}")
+            if d.recover is not None and d.recover < 0:
+                raise ConfigError(f"{where}: recover must be >= 0 µs, got {d.recover}")
+            if d.recover is not None:
+                _within(f"{where} recover", d.recover, "time")
+            _within(f"{where} count", d.count, "fault-field")
+            if not isinstance(d.fault, Fault):
+                raise ConfigError(f"{where}: {d.fault!r} is not a fault")
+            self._check_fault(d.fault, f"{where} ({d.fault.describe()})")
+
+    def _check_fault(self, fault: Fault, where: str) -> None:
+        _check_fault_fields(fault)
+        for n in fault.nodes_named():
+            if not 0 <= n < self.nodes:
                 raise ConfigError(
-                    f"unknown file target {target!r}; known: {', '.join(FILE_TARGETS)}"
+                    f"{where} names node {n}, but the cluster has nodes 0..{self.nodes - 1}"
                 )
+        if isinstance(fault, Partition) and fault.shape not in PARTITION_SHAPES:
+            raise ConfigError(
+                f"unknown partition shape {fault.shape!r}; known: {', '.join(PARTITION_SHAPES)}"
+            )
+        target = getattr(fault, "target", None)
+        if target is not None and target not in FILE_TARGETS:
+            raise ConfigError(
+                f"unknown file target {target!r}; known: {', '.join(FILE_TARGETS)}"
+            )
 
     def sorted_faults(self) -> tuple[TimedFault, ...]:
         """Faults in time order; ties keep schedule order (stable sort)."""

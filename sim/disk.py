@@ -366,6 +366,11 @@ class SimDisk:
         cached = tuple(sorted(t for t in self._cref if t not in self._dref))
         return durable, cached
 
+    def tag_counts(self) -> tuple[int, int]:
+        """How many values are in durable bytes, and how many only in the page cache."""
+        dref = self._dref
+        return len(dref), sum(1 for t in self._cref if t not in dref)
+
     def view(self) -> SimDiskView:
         return SimDiskView(self)
 

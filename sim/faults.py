@@ -56,7 +56,9 @@ class FaultInjector:
         self.events: list[FaultEvent] = []
         self.residency: list[Residency] = []
 
-    def apply(self, fault: Fault) -> None:
+    def apply(self, fault: Fault, decided: str = "") -> None:
+        """Carry out ``fault`` now and record it; ``decided`` (which decision fired it)
+        leads its note."""
         now = self._loop.now
         cause = fault.describe()
         for slot in self._slots:
@@ -70,6 +72,8 @@ class FaultInjector:
             applied, note = getattr(self, handler)(fault)
         else:
             applied, note = False, f"fault kind {fault.kind!r} is not simulated"
+        if decided:
+            note = f"{decided}; {note}" if note else decided
         self.events.append(FaultEvent(time=now, fault=fault, applied=applied, note=note))
         self._recorder.record(now, "sim", "fault",
                               {"fault": cause, "kind": fault.kind, "applied": applied,

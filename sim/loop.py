@@ -28,6 +28,7 @@ class EventLoop:
         self.processed = 0
         self._heap: list[tuple[int, int, Callable[..., Any], tuple[Any, ...]]] = []
         self._seq = 0
+        self._urgent = -(1 << 62)  # at_once keys: below every seq, still in call order
         self._stopped = False
 
     def at(self, time: int, callback: Callable[..., Any], *args: Any) -> None:
@@ -50,8 +51,20 @@ class EventLoop:
             time = self.now
         heapq.heappush(self._heap, (time, seq, callback, args))
 
+    def at_once(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Schedule ``callback(*args)`` now, before anything else already due now: right
+        after the callback that is running (a decision's fault follows the step that
+        triggered it). Its key sorts before every ordinary one of the same time."""
+        self._urgent += 1
+        heapq.heappush(self._heap, (self.now, self._urgent, callback, args))
+
     def after(self, delay: int, callback: Callable[..., Any], *args: Any) -> None:
         self.at(self.now + delay, callback, *args)
+
+    def pending(self) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
+        """Every scheduled call not yet run, as (callback, args), in no particular order:
+        for reading the state of a run (messages in flight), never for running them."""
+        return [(callback, args) for _t, _s, callback, args in self._heap]
 
     def stop(self) -> None:
         """End :meth:`run` after the current callback."""

@@ -84,6 +84,11 @@ class SimNetwork:
         """Does the link ``src->dst`` deliver now? A node always reaches itself."""
         return src == dst or (src, dst) in self._edges
 
+    @property
+    def links(self) -> frozenset[tuple[int, int]]:
+        """The ``(src, dst)`` node links that deliver now."""
+        return self._edges
+
     def is_partitioned(self) -> bool:
         return len(self._edges) != self.nodes * (self.nodes - 1)
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from ackcheck.canonical import canonical
 from ackcheck.history import Observation
-from ackcheck.node import Boot, NodeFactory, NodeState, Observe, ReadError
+from ackcheck.node import Boot, ClientRequest, NodeFactory, NodeState, Observe, ReadError
 from ackcheck.sim.disk import SimDisk
 from ackcheck.sim.loop import EventLoop
+from ackcheck.sim.protocol import EVENT_OF
 from ackcheck.sim.recorder import Recorder
 from ackcheck.sim.seeds import RngStreams
 from ackcheck.sim.slot import DOWN, PAUSED, UP, NodeContractError, NodeSlot
@@ -23,6 +24,8 @@ from ackcheck.sim.timers import NodeTimers
 from ackcheck.sim.transport import record_drop
 
 OutputHandler = Callable[[NodeSlot, Any], None]
+#: Told, after a step, the protocol events its outputs showed (see :meth:`Processes.watch`).
+EventListener = Callable[[NodeSlot, list[str]], None]
 
 
 class Processes:
@@ -41,6 +44,7 @@ class Processes:
         self.timers = NodeTimers(loop, recorder, self.step)
         self.observations: list[Observation] = []
         self._outputs: dict[type, OutputHandler] = {}
+        self._listener: EventListener | None = None
 
     def carry_out(self, outputs: Mapping[type, OutputHandler]) -> None:
         """Name the handler of each output type; an output of any other type is a
@@ -137,6 +141,38 @@ class Processes:
                     f"node n{slot.id} returned {type(out).__name__}, which is not an Output"
                 )
             handler(slot, out)
+
+    def watch(self, listener: EventListener) -> None:
+        """From now on every step also reads the protocol events off the outputs it
+        carries out (:mod:`ackcheck.sim.protocol`) and tells ``listener`` after the step.
+        Call before anything takes :meth:`step`: a run without decisions or coverage
+        keeps the plain step and pays nothing for this."""
+        self._listener = listener
+        self.step = self._watched_step  # type: ignore[method-assign]
+        self.timers.rebind(self._watched_step)
+
+    def _watched_step(self, slot: NodeSlot, event: Any) -> None:
+        """:meth:`step`, noting each protocol event (once per kind per step)."""
+        node = slot.node
+        assert node is not None and self._listener is not None
+        outputs = self._outputs
+        client = type(event) is ClientRequest
+        seen: list[str] = []
+        for out in node.step(event):
+            kind = type(out)
+            handler = outputs.get(kind)
+            if handler is None:
+                raise NodeContractError(
+                    f"node n{slot.id} returned {kind.__name__}, which is not an Output"
+                )
+            handler(slot, out)
+            classify = EVENT_OF.get(kind)
+            if classify is not None:
+                name = classify(out, client)
+                if name is not None and name not in seen:
+                    seen.append(name)
+        if seen:
+            self._listener(slot, seen)
 
     def observe(self, slot: NodeSlot, out: Observe) -> None:
         """The ``Observe`` output: kept for the properties, and ``halt`` marks the node."""

@@ -13,6 +13,7 @@ schedule order.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -33,6 +34,8 @@ from ackcheck.node import (
     Write,
 )
 from ackcheck.schedule import Schedule
+from ackcheck.sim.abstract import Coverage, NodeAbstract, cluster_state
+from ackcheck.sim.decisions import DecisionDriver, Fired
 from ackcheck.sim.disk_io import DiskIO
 from ackcheck.sim.faults import FaultInjector
 from ackcheck.sim.final_phase import FinalPhase
@@ -41,8 +44,12 @@ from ackcheck.sim.network import SimNetwork
 from ackcheck.sim.processes import Processes
 from ackcheck.sim.recorder import NullRecorder, Recorder
 from ackcheck.sim.seeds import RngStreams
+from ackcheck.sim.slot import NodeSlot
 from ackcheck.sim.transport import Transport
 from ackcheck.sim.workload import ClientDriver
+
+#: Called after a schedule's decision ``index`` fired, with the simulator in reach.
+OnDecision = Callable[["Simulator", int], None]
 
 
 @attrs.frozen
@@ -51,6 +58,12 @@ class SimResult:
 
     history: History
     digest: str  # hex sha256 over the canonical encoding of the recorded events
+    #: the node abstract states reached (with ``coverage=True``; see ackcheck.sim.abstract)
+    coverage: frozenset[NodeAbstract] = frozenset()
+    #: steps that showed each protocol event (with ``coverage=True``)
+    protocol_events: dict[str, int] = attrs.field(factory=dict)
+    #: the decisions that fired: index, time and the node whose event it was
+    fired: tuple[Fired, ...] = ()
 
 
 #: The most writes one simulated run takes. Each event costs more as the logs grow:
@@ -78,6 +91,7 @@ class Simulator:
     def __init__(
         self, schedule: Schedule, factory: NodeFactory, config: Any, *,
         record_events: bool = True, max_events: int = 20_000_000, digest: bool = True,
+        coverage: bool = False, on_decision: OnDecision | None = None,
     ) -> None:
         self.schedule = _check_schedule(schedule, factory)
         if not digest and record_events:
@@ -87,6 +101,13 @@ class Simulator:
         self.recorder = rec = Recorder(keep=record_events) if digest else NullRecorder()
         self.network = SimNetwork(schedule.nodes, schedule.network, streams)
         self.processes = Processes(schedule.nodes, factory, config, loop, rec, streams)
+        self.coverage = Coverage() if coverage else None
+        self.decisions: DecisionDriver | None = None
+        self._on_decision = on_decision
+        if schedule.decisions or coverage:
+            # Only these runs read protocol events off the outputs (before the transport
+            # and the timers take the step function): a timed run pays nothing for it.
+            self.processes.watch(self._on_protocol_events)
         self.clients = ClientDriver(schedule, loop, rec)
         self.transport = Transport(
             self.processes.slots, self.network, loop, rec, self.processes.step, self.clients
@@ -110,7 +131,27 @@ class Simulator:
             schedule.duration, self.processes, self.network, self.disk_io, loop, rec
         )
         self.final_phase = FinalPhase(self.processes, self.network, self.clients, loop, rec)
+        if schedule.decisions:
+            self.decisions = DecisionDriver(
+                schedule.decisions, schedule.nodes, schedule.duration, loop, self.faults,
+                None if on_decision is None else self._decided,
+            )
         self._ran = False
+
+    def _on_protocol_events(self, slot: NodeSlot, kinds: list[str]) -> None:
+        if self.coverage is not None:
+            self.coverage.on_events(slot, kinds)
+        if self.decisions is not None:
+            self.decisions.on_events(slot, kinds)
+
+    def _decided(self, index: int) -> None:
+        assert self._on_decision is not None
+        self._on_decision(self, index)
+
+    def cluster_state(self) -> tuple[Any, ...]:
+        """The cluster's abstract state now, canonical under renaming the nodes
+        (:func:`ackcheck.sim.abstract.cluster_state`)."""
+        return cluster_state(self.processes, self.network.links, self.transport.in_flight())
 
     def run(self) -> SimResult:
         if self._ran:
@@ -123,6 +164,8 @@ class Simulator:
             loop.at(0, processes.boot, slot, "start")
         for tf in sched.sorted_faults():
             loop.at(tf.at, self.faults.apply, tf.fault)
+        if self.decisions is not None:
+            self.decisions.start()
         self.clients.start(self.transport.client_send)
         loop.at(sched.duration, self.final_phase.begin)
         # A run allocates far more than the collector's thresholds but makes almost no
@@ -154,12 +197,18 @@ class Simulator:
             end_time=end,
             source="sim",
         )
-        return SimResult(history=history, digest=self.recorder.digest())
+        return SimResult(
+            history=history,
+            digest=self.recorder.digest(),
+            coverage=frozenset(self.coverage.states) if self.coverage is not None else frozenset(),
+            protocol_events=dict(self.coverage.events) if self.coverage is not None else {},
+            fired=tuple(self.decisions.fired) if self.decisions is not None else (),
+        )
 
 
 def simulate(
     schedule: Schedule, factory: NodeFactory, config: Any, *, record_events: bool = True,
-    digest: bool = True,
+    digest: bool = True, coverage: bool = False,
 ) -> SimResult:
     """Run ``schedule`` on nodes built by ``factory(node_id, nodes, config, rng)``.
 
@@ -167,7 +216,10 @@ def simulate(
     history and digest in any process. ``record_events=False`` skips keeping the event
     list (faster) but computes the same digest; ``digest=False`` (only without events)
     skips the digest too (``SimResult.digest`` is then ``""``): the explorer's fast path.
+    ``coverage=True`` also collects the node abstract states the run reached
+    (``SimResult.coverage``); it changes nothing else about the run.
     """
     return Simulator(
-        schedule, factory, config, record_events=record_events, digest=digest
+        schedule, factory, config, record_events=record_events, digest=digest,
+        coverage=coverage,
     ).run()

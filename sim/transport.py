@@ -90,6 +90,19 @@ class Transport:
         for t in times:
             at(t, self._deliver, slot.id, dst, msg, msg_id, lam, target.downs)
 
+    def in_flight(self) -> list[tuple[int, int, str, int]]:
+        """Node-to-node messages sent and not yet arrived that a live receiver would
+        still be handed: (sender, receiver, type name, term or -1)."""
+        out = []
+        for callback, args in self._loop.pending():
+            if getattr(callback, "__func__", None) is Transport._deliver:
+                src, dst, msg, _msg_id, _lam, downs = args
+                if self._slots[dst].downs == downs:
+                    term = getattr(msg, "term", -1)
+                    term = term if isinstance(term, int) else -1
+                    out.append((src, dst, type(msg).__name__, term))
+        return out
+
     def _deliver(self, src: int, dst: int, msg: Any, msg_id: int, lam: int, downs: int) -> None:
         slot = self._slots[dst]
         gone = "partition" if not self._network.connected(src, dst) else _gone(slot, downs)

@@ -47,7 +47,7 @@ def test_explore_json_reports_the_violation(user_node: str, tmp_path) -> None:
 def test_explore_text_prints_schedule_and_trace(user_node: str, tmp_path) -> None:
     run = ackcheck(
         "explore", "--node", user_node, "--property", "ack-implies-durable",
-        "--examples", "100", "--out", str(tmp_path),
+        "--examples", "100", "--out", str(tmp_path), "--search", "timed",
     )
     assert run.returncode == 1
     assert "VIOLATION of ack-implies-durable" in run.stdout

@@ -7,18 +7,21 @@ import pytest
 
 import ackcheck.app._search as search_module
 from ackcheck.app._explore import explore
-from ackcheck.app._known import known_bug
+from ackcheck.app._known import known_bug, standard_example
 from ackcheck.app._minimize import prune, reseed
+from ackcheck.app._options import SEARCH_MODES
+from ackcheck.app._plans import shrink_plan
 from ackcheck.app._runner import run_once
 from ackcheck.errors import ConfigError
 from ackcheck.model import resolve_config
-from ackcheck.schedule import Crash, Partition, PowerFailure, Restart, TimedFault
-from ackcheck.traces import load_trace
+from ackcheck.schedule import Crash, Decision, Partition, PowerFailure, Restart, TimedFault
+from ackcheck.traces import load_trace, timed_schedule
 
 
 def test_finds_and_shrinks_the_user_protocol_bug(user_node: str, tmp_path) -> None:
     result = explore(
-        None, node=user_node, properties=["ack-implies-durable"], budget=30, out=tmp_path
+        None, node=user_node, properties=["ack-implies-durable"], budget=30, out=tmp_path,
+        search="timed",
     )
     ce = result.counterexample
     assert ce is not None and ce.shrunk
@@ -36,9 +39,30 @@ def test_finds_and_shrinks_the_user_protocol_bug(user_node: str, tmp_path) -> No
     assert load_trace(ce.trace_path).digest == ce.outcome.digest
 
 
-def test_same_seed_same_counterexample(user_node: str) -> None:
-    a = explore(None, node=user_node, properties=["ack-implies-durable"], examples=60, seed=7)
-    b = explore(None, node=user_node, properties=["ack-implies-durable"], examples=60, seed=7)
+def test_decisions_find_the_user_protocol_bug_with_one_decision(user_node: str,
+                                                                 tmp_path) -> None:
+    # The node emits no leader or commit observations, only acks: a decision anchored
+    # to an ack that cuts the primary off (or crashes it) loses the acked write.
+    result = explore(None, node=user_node, properties=["ack-implies-durable"], budget=30,
+                     out=tmp_path, search="decisions")
+    ce = result.counterexample
+    assert ce is not None and ce.violation.property == "ack-implies-durable"
+    assert ce.schedule.faults == () and len(ce.schedule.decisions) == 1
+    assert result.stats.abstract_states > 0 and result.stats.search == "decisions"
+    trace = load_trace(ce.trace_path)
+    assert trace.schedule == ce.schedule and trace.digest == ce.outcome.digest
+    # the faults it caused, at their times, lose the write too (what the harness replays)
+    timed = timed_schedule(ce.schedule, ce.outcome.history)
+    assert timed.decisions == () and len(timed.faults) >= 1
+    assert run_once(None, timed, user_node, ["ack-implies-durable"]).violations
+
+
+@pytest.mark.parametrize("search", SEARCH_MODES)
+def test_same_seed_same_counterexample(user_node: str, search: str) -> None:
+    a = explore(None, node=user_node, properties=["ack-implies-durable"], examples=60, seed=7,
+                search=search)
+    b = explore(None, node=user_node, properties=["ack-implies-durable"], examples=60, seed=7,
+                search=search)
     assert a.counterexample is not None and b.counterexample is not None
     assert a.counterexample.schedule == b.counterexample.schedule
     assert a.counterexample.outcome.digest == b.counterexample.outcome.digest
@@ -69,6 +93,8 @@ def test_stats_count_faults_by_kind(user_node: str) -> None:
         {"workers": 0},
         {"faults": "meteor"},
         {"properties": ["no-such-property"]},
+        {"search": "psychic"},
+        {"events": "lunch"},
     ],
 )
 def test_bad_arguments(user_node: str, kwargs: dict) -> None:
@@ -109,9 +135,39 @@ def test_a_budgeted_search_runs_in_rounds(user_node: str, monkeypatch) -> None:
     # next round until the budget is spent.
     monkeypatch.setattr(search_module, "ROUND_EXAMPLES", 20)
     result = explore(None, node=user_node, faults="heal", budget=3,
-                     properties=["ack-implies-durable"])
+                     properties=["ack-implies-durable"], search="timed")
     assert result.ok
     assert result.stats.examples > 2 * 20
+
+
+def test_novelty_grows_plans_that_reached_new_cluster_states(monkeypatch) -> None:
+    # Rounds of 20: after the first, examples may extend a plan whose last decision
+    # left the cluster in a state no earlier example had reached.
+    monkeypatch.setattr(search_module, "NOVELTY_ROUND", 20)
+    grown = []
+    real = search_module._strategy
+
+    def spy(opts, parents):  # type: ignore[no-untyped-def]
+        grown.append(len(parents))
+        return real(opts, parents)
+
+    monkeypatch.setattr(search_module, "_strategy", spy)
+    result = explore("raft", nodes=3, faults="network", examples=100, seed=2,
+                     properties=["election-safety"], search="decisions")
+    assert result.ok and result.stats.examples == 100
+    assert result.stats.novel_plans > 0
+    assert grown[0] == 0 and max(grown) > 0  # the first round has no parents yet
+    without = explore("raft", nodes=3, faults="network", examples=100, seed=2,
+                      properties=["election-safety"], search="decisions", novelty=False)
+    assert without.stats.novel_plans == 0
+
+
+def test_swarm_examples_mix_timed_faults_and_decisions(user_node: str) -> None:
+    result = explore(None, node=user_node, properties=["ack-implies-durable"], examples=80,
+                     seed=4, search="swarm")
+    ce = result.counterexample
+    assert ce is not None and ce.violation.property == "ack-implies-durable"
+    assert len(ce.schedule.faults) + len(ce.schedule.decisions) <= 2
 
 
 def test_parallel_search_finds_the_unpersisted_vote_double_leader() -> None:
@@ -132,3 +188,17 @@ def test_an_example_budget_is_shared_by_the_workers():
     assert result.ok
     assert result.stats.workers == 2
     assert 2 <= result.stats.examples <= 10
+
+
+def test_shrink_plan_folds_a_decision_that_only_made_the_next_one_wait() -> None:
+    # A restart of a running node is a no-op: its only effect is that the power failure
+    # waits for the 2nd append instead of the 1st (when nothing is acked yet).
+    config = resolve_config("nats-2.12.1")
+    everyone = PowerFailure((0, 1, 2, 3, 4))
+    waits = attrs.evolve(standard_example(), faults=(), seed=0, decisions=(
+        Decision("append", 1, Restart(4)), Decision("append", 1, everyone)))
+    assert run_once(config, waits, properties=["ack-implies-durable"]).violations
+    early = attrs.evolve(waits, decisions=(Decision("append", 1, everyone),))
+    assert not run_once(config, early, properties=["ack-implies-durable"]).violations
+    shrunk = shrink_plan(config, waits, "ack-implies-durable")
+    assert shrunk.decisions == (Decision("append", 2, everyone),)

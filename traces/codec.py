@@ -28,6 +28,7 @@ from ackcheck.history import (
 from ackcheck.node import NodeState
 from ackcheck.schedule import (
     FAULT_KINDS,
+    Decision,
     Fault,
     NetworkSpec,
     Schedule,
@@ -77,12 +78,29 @@ def fault_from_dict(d: Mapping[str, Any], where: str) -> Fault:
         raise TraceError(f"{where}: bad {kind} fault: {exc}") from None
 
 
+def decision_to_dict(decision: Decision) -> dict[str, Any]:
+    return {
+        "event": decision.event,
+        "count": decision.count,
+        "fault": fault_to_dict(decision.fault),
+        "recover": decision.recover,
+    }
+
+
+def decision_from_dict(d: Mapping[str, Any], where: str) -> Decision:
+    fault = fault_from_dict(d["fault"], f"{where}.fault")
+    return Decision(event=d["event"], count=d.get("count", 1), fault=fault,
+                    recover=d.get("recover"))
+
+
 # ---------------------------------------------------------------------- schedule
 
 
 def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
-    """The schedule as the trace file holds it; faults as ``{"at", "kind", <fields>}``."""
-    return {
+    """The schedule as the trace file holds it; faults as ``{"at", "kind", <fields>}``,
+    decisions (format 1.1; left out when there are none, so a timed schedule reads as
+    it did in 1.0) as ``{"event", "count", "fault", "recover"}``."""
+    out = {
         "nodes": schedule.nodes,
         "seed": schedule.seed,
         "duration": schedule.duration,
@@ -91,6 +109,9 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
         "workload": canonical(attrs.asdict(schedule.workload)),
         "faults": [{"at": tf.at, **fault_to_dict(tf.fault)} for tf in schedule.faults],
     }
+    if schedule.decisions:
+        out["decisions"] = [decision_to_dict(d) for d in schedule.decisions]
+    return out
 
 
 def _known(cls: type, d: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,6 +128,10 @@ def schedule_from_dict(d: Mapping[str, Any]) -> Schedule:
             TimedFault(at=f["at"], fault=fault_from_dict(f, f"schedule.faults[{i}]"))
             for i, f in enumerate(d.get("faults", ()))
         )
+        decisions = tuple(
+            decision_from_dict(x, f"schedule.decisions[{i}]")
+            for i, x in enumerate(d.get("decisions", ()))
+        )
         return Schedule(
             nodes=d["nodes"],
             seed=d["seed"],
@@ -115,6 +140,7 @@ def schedule_from_dict(d: Mapping[str, Any]) -> Schedule:
             network=NetworkSpec(**_known(NetworkSpec, d.get("network", {}))),
             workload=Workload(**_known(Workload, d.get("workload", {}))),
             faults=faults,
+            decisions=decisions,
         )
     except ConfigError as exc:
         raise TraceError(f"schedule: {exc}") from None

@@ -72,7 +72,14 @@ def _schedule_section(trace: Trace) -> list[str]:
         out.append(f"- {fmt_time(tf.at)} `{tf.fault.describe()}`")
     if len(faults) > MAX_SCHEDULE_LINES:
         out.append(f"- ... and {len(faults) - MAX_SCHEDULE_LINES} more faults")
-    if not faults:
+    for i, d in enumerate(s.decisions[:MAX_SCHEDULE_LINES]):
+        out.append(f"- decision {i + 1}: `{d.describe()}`")
+    if len(s.decisions) > MAX_SCHEDULE_LINES:
+        out.append(f"- ... and {len(s.decisions) - MAX_SCHEDULE_LINES} more decisions")
+    if s.decisions:
+        out.append("- (`@` is the node that had the event; the diagram's notes show the "
+                   "faults the decisions applied, where and when)")
+    if not faults and not s.decisions:
         out.append("- no faults")
     return out
 

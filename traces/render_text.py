@@ -84,8 +84,11 @@ def header(trace: Trace) -> list[Line]:
                 f"{' '.join(trace.overrides) or '-'}"),
         (PLAIN, f"schedule: {s.nodes} nodes, seed {s.seed}, duration {fmt_time(s.duration)}, "
                 f"settle {fmt_time(s.settle)}, {len(s.faults)} faults, "
-                f"{s.workload.clients} clients x {s.workload.writes} writes"),
+                + (f"{len(s.decisions)} decisions, " if s.decisions else "")
+                + f"{s.workload.clients} clients x {s.workload.writes} writes"),
     ]
+    lines.extend((PLAIN, f"  decision {i + 1}: {d.describe()}")
+                 for i, d in enumerate(s.decisions))
     v = trace.violation
     if v is None:
         lines.append((HEAD, "verdict: every checked property held"))

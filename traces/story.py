@@ -227,6 +227,10 @@ def schedule_lines(schedule: Schedule) -> list[str]:
     ]
     for tf in schedule.sorted_faults():
         lines.append(f"  t={fmt_time(tf.at):>8}  {tf.fault.describe()}")
-    if not schedule.faults:
+    for i, d in enumerate(schedule.decisions):
+        lines.append(f"  decision {i + 1}: {d.describe()}")
+    if schedule.decisions:
+        lines.append("  (@ is the node that had the event)")
+    if not schedule.faults and not schedule.decisions:
         lines.append("  (no faults)")
     return lines
