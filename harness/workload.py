@@ -99,6 +99,31 @@ async def create_stream(
         await nc.close()
 
 
+async def request_stepdown(
+    urls: list[str], stream: str, preferred: str, timeout: float = 2.0
+) -> bool:
+    """Ask the stream's leader to hand over to server ``preferred``
+    (``$JS.API.STREAM.LEADER.STEPDOWN.<stream>`` with a preferred placement; only the
+    leader answers). True if it said yes; any failure is False, never an exception."""
+    body = json.dumps({"placement": {"preferred": preferred}}).encode()
+    for url in urls:
+        try:
+            nc = await nats.connect(servers=[url], connect_timeout=timeout,
+                                    allow_reconnect=False, error_cb=_quiet)
+        except Exception:
+            continue
+        try:
+            msg = await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}", body,
+                                   timeout=timeout)
+            return bool(json.loads(msg.data or b"{}").get("success"))
+        except Exception:
+            continue
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(nc.close(), timeout)
+    return False
+
+
 class OpLog:
     """Appends history ops with times in microseconds since the run began."""
 

@@ -87,8 +87,8 @@ _NATS_2_12_1 = RaftConfig(
     on_bad_snapshot="delete",
     block_size=4 * 1024 * 1024,
     snapshot_interval=65_536,
-    compact_interval="2m",
-    compact_jitter="1m",
+    compact_interval=120_000_000,  # 2m
+    compact_jitter=60_000_000,  # 1m
     compact_bytes=8 * 1024 * 1024,
 )
 

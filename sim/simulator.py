@@ -33,6 +33,7 @@ from ackcheck.node import (
     Write,
 )
 from ackcheck.schedule import Schedule
+from ackcheck.sim import warmup
 from ackcheck.sim.disk_io import DiskIO
 from ackcheck.sim.faults import FaultInjector
 from ackcheck.sim.final_phase import FinalPhase
@@ -99,6 +100,8 @@ class Simulator:
             schedule.duration, self.processes, self.network, self.disk_io, loop, rec
         )
         self.final_phase = FinalPhase(self.processes, self.network, self.clients, loop, rec)
+        if schedule.workload.warm:  # start from a warm-up's durable prefix (sim.warmup)
+            warmup.prime(self, factory, config)
         self._ran = False
 
     def run(self) -> SimResult:

@@ -1,0 +1,244 @@
+"""Steer the real cluster's elections to the model's outcome.
+
+Where a model's loss rests on who wins an election after the faults (a damaged node must
+lead; a node that lost its page cache must vote for a stale candidate), a real replay
+that leaves elections to chance tests something else: NATS' election timeouts are 4-9 s
+(server/raft.go:259-260 at v2.12.1) where the model's are 150-300 ms, and whoever times
+out first wins. So the leader timeline is read from the model's history and enforced on
+the real cluster with what a real network or operator could do:
+
+* **Who and when.** Every ``leader`` observation of the model (node, term, time) with
+  the nodes whose granted ``VoteReply`` elected it (the recorded sends), enforced at its
+  model time in the fault phase (after the faults before it), in order in the final
+  phase.
+* **How.** The links of every node that did not vote for the winner are cut, and so are
+  the links between any two of its voters, through the per-link route proxies: a
+  candidate other than the winner can then gather at most its own vote and the winner's,
+  short of a majority of five (of three it may still win; then the next step moves the
+  leadership). If another server leads, it is asked to step down in favour of the winner
+  (``$JS.API.STREAM.LEADER.STEPDOWN`` with a preferred peer: nats-server >= 2.11.0,
+  server/jetstream_api.go:2396 and ``getStepDownPreferredPlacement`` :3240 at v2.12.1),
+  again every few seconds while someone else leads.
+* **Confirmed.** Only the servers say who leads: the winner's own ``/jsz`` must name it
+  stream leader and so must a majority of the running servers. Each step records whether
+  it took, how long it waited and what it did; then the schedule's own partition is put
+  back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from ackcheck.harness.cluster import NatsCluster
+from ackcheck.harness.config import STREAM
+from ackcheck.harness.workload import request_stepdown
+from ackcheck.history import History
+from ackcheck.schedule import Schedule
+
+_POLL_S = 0.1
+_STEPDOWN_EVERY_S = 3.0
+# nats-server releases whose stream step-down takes a preferred peer
+PREFERRED_STEPDOWN_SINCE = (2, 11, 0)
+
+
+@attrs.frozen
+class LeaderTarget:
+    """An election the model had: ``node`` won ``term`` at model time ``at`` with the
+    granted votes of ``voters`` (empty when the history holds no vote messages).
+    ``after`` is how many of the schedule's faults (in time order) came before it;
+    ``final`` marks the final phase's."""
+
+    at: int
+    node: int
+    term: int
+    voters: tuple[int, ...]
+    after: int
+    final: bool = False
+
+    def describe(self) -> str:
+        votes = f" with votes of {','.join(f'n{v}' for v in self.voters)}" if self.voters else ""
+        return f"n{self.node} leads term {self.term}{votes}"
+
+
+@attrs.frozen
+class SteerStep:
+    """What enforcing one :class:`LeaderTarget` did on the real cluster."""
+
+    target: LeaderTarget
+    took: bool
+    waited_s: float
+    actions: tuple[str, ...]
+    leader: str | None  # who the servers said leads at the end
+
+    def line(self) -> str:
+        where = "final phase" if self.target.final else f"after fault {self.target.after}"
+        state = "took" if self.took else f"did not take (leader {self.leader or 'none'})"
+        acts = "; ".join(self.actions) or "nothing to do"
+        return (f"{where}: {self.target.describe()}: {state} after {self.waited_s:.1f}s "
+                f"({acts})")
+
+
+def _votes(model: History) -> dict[tuple[int, int], set[int]]:
+    """(candidate, term) -> voters whose granted VoteReply was delivered to it, with
+    the delivery time of the last one (from the recorded send and deliver events)."""
+    sent: dict[Any, tuple[int, int, int]] = {}  # msg_id -> (voter, candidate, term)
+    out: dict[tuple[int, int], set[int]] = {}
+    for ev in model.events:
+        data = ev.data
+        if data.get("type") != "VoteReply":
+            continue
+        if ev.kind == "send":
+            msg = data.get("msg") or {}
+            to = str(data.get("to", ""))
+            if msg.get("granted") and to.startswith("n") and ev.actor.startswith("n"):
+                sent[data.get("msg_id")] = (int(ev.actor[1:]), int(to[1:]), int(msg["term"]))
+        elif ev.kind == "deliver" and data.get("msg_id") in sent:
+            voter, candidate, term = sent[data["msg_id"]]
+            out.setdefault((candidate, term), set()).add(voter)
+    return out
+
+
+def leader_targets(schedule: Schedule, model: History | None) -> list[LeaderTarget]:
+    """The model's elections in time order, each a target to enforce at its model time
+    (a run of elections won by one node counts once: its first). Those of the final
+    phase (``duration`` on) are marked ``final``."""
+    if model is None:
+        return []
+    times = [tf.at for tf in schedule.sorted_faults()]
+    votes = _votes(model)
+    out: list[LeaderTarget] = []
+    for obs in sorted((o for o in model.observations if o.kind == "leader"),
+                      key=lambda o: o.time):
+        term = int(obs.data.get("term", 0))
+        final = obs.time >= schedule.duration
+        after = sum(1 for t in times if t <= obs.time)  # faults at one time run first
+        if out and out[-1].node == obs.node and out[-1].final == final:
+            continue  # the same node again: nothing to steer
+        voters = tuple(sorted(votes.get((obs.node, term), set()) - {obs.node}))
+        out.append(LeaderTarget(obs.time, obs.node, term, voters, after, final))
+    return out
+
+
+def isolation(nodes: int, winner: int, voters: Iterable[int], up: Iterable[int]
+              ) -> set[tuple[int, int]]:
+    """Directed pairs to cut so that only ``winner`` can gather a majority: every link of
+    a running node that is not among its voters, and every link between two voters. With
+    no voters known, the links between any two running nodes other than the winner."""
+    running = set(up) - {winner}
+    allowed = set(voters) & running if voters else running
+    cut: set[tuple[int, int]] = set()
+    for a in range(nodes):
+        for b in range(nodes):
+            if a == b:
+                continue
+            outsider = (a != winner and a not in allowed) or (b != winner and b not in allowed)
+            both_voters = a in allowed and b in allowed
+            if outsider or both_voters:
+                cut.add((a, b))
+    return cut
+
+
+def supports_preferred_stepdown(version: str) -> bool:
+    try:
+        parts = tuple(int(p) for p in version.split(".")[:3])
+    except ValueError:
+        return False
+    return parts >= PREFERRED_STEPDOWN_SINCE
+
+
+def stream_leaders(cluster: NatsCluster) -> dict[int, str | None]:
+    """Each running server's own answer to "who leads the stream?" (``/jsz``)."""
+    out: dict[int, str | None] = {}
+    for node in cluster.nodes:
+        if not node.up or node.paused:
+            continue
+        detail = cluster.stream_state(node.index, STREAM)
+        info = (detail or {}).get("cluster") or {}
+        out[node.index] = info.get("leader") or None
+    return out
+
+
+def confirmed_leader(cluster: NatsCluster) -> str | None:
+    """The leader the running servers agree on: the one a majority of the cluster names
+    and that names itself; None while there is none."""
+    views = stream_leaders(cluster)
+    counts: dict[str, int] = {}
+    for name in views.values():
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        index = int(name[1:]) if name[1:].isdigit() else -1
+        if count > cluster.size // 2 and views.get(index) == name:
+            return name
+    return None
+
+
+class Steerer:
+    """Enforces leader targets on one cluster; ``steps`` keeps what each did."""
+
+    def __init__(self, cluster: NatsCluster, wait_s: float) -> None:
+        self.cluster = cluster
+        self.wait_s = wait_s
+        self.preferred = supports_preferred_stepdown(cluster.version)
+        self.steps: list[SteerStep] = []
+
+    async def enforce(self, target: LeaderTarget, base: frozenset[tuple[int, int]]
+                      ) -> SteerStep:
+        """Make ``target.node`` the stream leader, then restore the cut links ``base``
+        (the schedule's own partition at this point)."""
+        cluster, want = self.cluster, f"n{target.node}"
+        started = time.monotonic()
+        actions: list[str] = []
+        node = cluster.nodes[target.node]
+        if not node.up or node.paused:
+            step = self._record(target, False, started, [f"{want} is not running"], None)
+            return step
+        leader = await asyncio.to_thread(confirmed_leader, cluster)
+        if leader == want:
+            return self._record(target, True, started, actions, leader)
+        up = [n.index for n in cluster.nodes if n.up and not n.paused]
+        cut = isolation(cluster.size, target.node, target.voters, up) | base
+        cluster.set_blocked(cut)
+        outside = sorted(set(up) - {target.node} - set(target.voters)) if target.voters else []
+        actions.append(
+            f"cut {len(cut - base)} more links"
+            + (f" (isolating {','.join(f'n{i}' for i in outside)})" if outside else "")
+        )
+        try:
+            took, leader = await self._wait(want, actions)
+        finally:
+            cluster.set_blocked(base)
+        return self._record(target, took, started, actions, leader)
+
+    async def _wait(self, want: str, actions: list[str]) -> tuple[bool, str | None]:
+        deadline = time.monotonic() + self.wait_s
+        last_stepdown = 0.0
+        stepdowns = 0
+        leader: str | None = None
+        while time.monotonic() < deadline:
+            leader = await asyncio.to_thread(confirmed_leader, self.cluster)
+            if leader == want:
+                break
+            if (leader and self.preferred
+                    and time.monotonic() - last_stepdown >= _STEPDOWN_EVERY_S):
+                last_stepdown = time.monotonic()
+                if await request_stepdown(self._any_url(), STREAM, want):
+                    stepdowns += 1
+            await asyncio.sleep(_POLL_S)
+        if stepdowns:
+            actions.append(f"asked the leader to step down for {want} x{stepdowns}")
+        return leader == want, leader
+
+    def _any_url(self) -> list[str]:
+        return [n.client_url for n in self.cluster.nodes if n.up and not n.paused]
+
+    def _record(self, target: LeaderTarget, took: bool, started: float,
+                actions: list[str], leader: str | None) -> SteerStep:
+        step = SteerStep(target, took, time.monotonic() - started, tuple(actions), leader)
+        self.steps.append(step)
+        return step
