@@ -162,7 +162,13 @@ class NatsCluster:
         # Created and remembered with signals held: an interrupt in between would leave
         # a directory that close() does not know of.
         with cleanup.signals_blocked():
-            self.workdir = Path(tempfile.mkdtemp(prefix="ackcheck-nats-", dir=parent))
+            try:
+                self.workdir = Path(tempfile.mkdtemp(prefix="ackcheck-nats-", dir=parent))
+            except OSError as exc:
+                where = f"ACKCHECK_TMPDIR={parent}" if parent else "the temp dir"
+                raise HarnessError(
+                    f"cannot create a work dir in {where}: {exc.strerror or exc}"
+                ) from None
         self._make_nodes()
         self._start_proxies()
         for node in self.nodes:

@@ -61,6 +61,8 @@ from ackcheck.sim import partition_graph
 _POLL_S = 0.05
 # After recovery, a stream no server has for this long was forgotten (its meta log lost).
 STREAM_GONE_S = 3.0
+# An unsettled stream whose every server's view stays the same this long will not settle.
+STABLE_S = 8.0
 
 
 def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -107,6 +109,10 @@ class RunOptions:
     # fault position -> the value the model's damaged log record held (faultmap)
     fault_values: Mapping[int, str] = attrs.field(factory=dict)
     leader_targets: tuple[LeaderTarget, ...] = ()  # the model's elections (steering)
+    # value -> model time: the value is published only once every fault and election
+    # the model had up to then is done, so each window between them gets the writes the
+    # model committed in it (the model's commit time; its first publish if never)
+    gates: Mapping[str, int] = attrs.field(factory=dict)
 
 
 def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:
@@ -325,6 +331,19 @@ class _FaultPhase:
         self.options = options
         self.steerer = steerer
         self.events: list[FaultEvent] = []
+        self.next_at: float = -1.0  # model time of the next item not done (inf: all)
+        self._moved = asyncio.Event()
+
+    async def reached(self, at: int) -> None:
+        """Return once every item of the timeline at or before model time ``at`` is
+        done (or the phase ended)."""
+        while self.next_at <= at:
+            self._moved.clear()
+            await self._moved.wait()
+
+    def _advance(self, next_at: float) -> None:
+        self.next_at = next_at
+        self._moved.set()
 
     def _timeline(self) -> list[tuple[int, int, Any]]:
         """(model time, 0 for faults / 1 for an election, the group or target), in order:
@@ -337,8 +356,15 @@ class _FaultPhase:
         return sorted(items, key=lambda item: (item[0], item[1]))
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            self._advance(float("inf"))
+
+    async def _run(self) -> None:
         window_acks = self.log.acks()
         for at, kind, item in self._timeline():
+            self._advance(at)  # every item before this one is done
             await self.clock.until(at, self.options.time_scale)
             if kind == 1:
                 assert self.steerer is not None
@@ -436,6 +462,14 @@ async def drive_recorded(cluster: NatsCluster, schedule: Schedule, options: RunO
     ]
     steerer = Steerer(cluster, options.steer_wait_s) if options.steer else None
     phase = _FaultPhase(cluster, schedule.sorted_faults(), clock, log, options, steerer)
+
+    async def gate(value: str) -> None:
+        at = options.gates.get(value)
+        if at is not None:
+            await phase.reached(at)
+
+    for p in publishers:
+        p.gate = gate if options.gates else None
     fault_task = asyncio.ensure_future(phase.run())
     await clock.until(wl.start, options.time_scale)
     pub_tasks = [asyncio.ensure_future(p.run()) for p in publishers]
@@ -505,20 +539,24 @@ async def final_phase(
     counts, settled cluster or not: servers that serve different acknowledged prefixes
     are how split brain shows (per-node loss), and must not be hidden as incomplete."""
     started = time.monotonic()
-    cluster.heal()
+    steering = list(targets) if steerer is not None else []
+    # The model heals into its first final election: so the links of that election are
+    # cut from the heal on, before any route comes back and lets the others catch up.
+    cluster.set_blocked(steering[0].cut(cluster.size) if steering else ())
     for node in cluster.nodes:
         cluster.resume(node.index)
         cluster.start_node(node.index)
     notes: list[str] = []
+    steered = 0.0
+    for target in steering:
+        assert steerer is not None
+        steered += (await steerer.enforce(target, frozenset())).waited_s
+    cluster.heal()
     try:
         await asyncio.to_thread(cluster.wait_ready, options.settle_s)
     except HarnessError as exc:
         return [FinalRead(n.index, (), complete=False, error=str(exc)) for n in cluster.nodes], [
             f"final phase: {exc}"]
-    steered = 0.0
-    for target in targets if steerer is not None else ():
-        assert steerer is not None
-        steered += (await steerer.enforce(target, frozenset())).waited_s
     deadline = started + options.settle_s + steered
     gone = await _wait_settled_or_gone(cluster, deadline)
     unsettled = "" if gone else await asyncio.to_thread(stream_settled, cluster)
@@ -539,10 +577,25 @@ async def final_phase(
     return list(reads), notes
 
 
+def _views(cluster: NatsCluster) -> tuple[Any, ...]:
+    """Each server's own (message count, last sequence, leader) of the stream."""
+    out = []
+    for node in cluster.nodes:
+        detail = cluster.stream_state(node.index, STREAM) or {}
+        state = detail.get("state") or {}
+        leader = (detail.get("cluster") or {}).get("leader")
+        out.append((state.get("messages"), state.get("last_seq"), leader))
+    return tuple(out)
+
+
 async def _wait_settled_or_gone(cluster: NatsCluster, deadline: float) -> bool:
-    """Wait until the stream settles (False) or no server has had it for
-    ``STREAM_GONE_S`` seconds with a meta leader elected (True: it is gone)."""
+    """Wait until the stream settles (False), or no server has had it for
+    ``STREAM_GONE_S`` seconds with a meta leader elected (True: it is gone), or every
+    server's view of it has not changed for ``STABLE_S`` (False: split brain, a lagging
+    replica that never catches up; reading now reads what it will hold)."""
     missing_since: float | None = None
+    last_views: tuple[Any, ...] = ()
+    stable_since = time.monotonic()
     while time.monotonic() < deadline:
         if not await asyncio.to_thread(stream_settled, cluster):
             return False
@@ -552,6 +605,11 @@ async def _wait_settled_or_gone(cluster: NatsCluster, deadline: float) -> bool:
             missing_since = time.monotonic()
         elif time.monotonic() - missing_since >= STREAM_GONE_S:
             return True
+        views = await asyncio.to_thread(_views, cluster)
+        if views != last_views:
+            last_views, stable_since = views, time.monotonic()
+        elif missing_since is None and time.monotonic() - stable_since >= STABLE_S:
+            return False
         await asyncio.sleep(_POLL_S * 2)
     return False
 

@@ -5,10 +5,11 @@ schedule against real servers, judge the real history with the same property cod
 print both verdicts side by side. ``repeat`` reruns it and counts reproductions.
 
 What is derived from the model's history so that the real run follows it: the ack marks
-(how many writes the model committed between two faults), the records its corruption
-faults damaged (``faultmap``) and its elections (``steering``). Before the runs, the
-report lists every knob the server cannot match and the model's verdict with the
-server's values (``fidelity``), so a disagreement explains itself.
+(how many writes the model committed between two faults), the gates (no write is
+published before the faults and elections the model had before storing it), the
+records its corruption faults damaged (``faultmap``) and its elections (``steering``).
+Before the runs, the report lists every knob the server cannot match and the model's
+verdict with the server's values (``fidelity``), so a disagreement explains itself.
 """
 
 from __future__ import annotations
@@ -121,22 +122,33 @@ def _warm_values(model: History) -> set[str]:
             if op.f == "publish" and op.type == "ok" and op.time == 0}
 
 
+def quorum_times(model: History) -> dict[str, int]:
+    """For each write the model committed, when its record first sat in the logs of a
+    majority of the nodes (from the recorded ``write`` events and the values they carry):
+    the moment it became durable in the protocol's sense, before any leader knew. A warm
+    start's prefix is left out."""
+    committed = {str(o.data.get("value")) for o in model.observations if o.kind == "apply"}
+    committed -= _warm_values(model)
+    first: dict[str, dict[str, int]] = {}  # value -> node -> first write into its log
+    for ev in model.events:
+        if ev.kind == "write" and str(ev.data.get("file", "")).startswith("log/"):
+            for tag in ev.data.get("tags") or ():
+                if tag in committed:
+                    first.setdefault(tag, {}).setdefault(ev.actor, ev.time)
+    quorum = model.nodes // 2 + 1
+    return {v: sorted(t.values())[quorum - 1] for v, t in first.items() if len(t) >= quorum}
+
+
 def ack_marks(schedule: Schedule, model: History | None) -> dict[int, int]:
-    """For each fault (in time order), how many client writes the model committed
-    since the previous fault (or the start): the real clients must have as many acks in
-    that window before the fault is carried out. A write counts when the model first
-    applied it (its commit), not when the client heard: an ack still in flight at the
-    fault must not be missed. A warm start's prefix is not counted."""
+    """For each fault (in time order), how many writes reached a majority of the model's
+    logs since the previous fault (or the start) and were committed: the real clients
+    must have as many acks in that window before the fault is carried out. Counted from
+    the majority, not the client's ack: one whose ack was still on its way at the fault
+    (committed just after, with a copy the fault destroyed) is exactly what a power
+    failure loses."""
     if model is None:
         return {}
-    warm = _warm_values(model)
-    committed: dict[str, int] = {}
-    for obs in model.observations:
-        if obs.kind == "apply":
-            value = str(obs.data.get("value"))
-            if value not in warm and value not in committed:
-                committed[value] = obs.time
-    times = sorted(committed.values())
+    times = sorted(quorum_times(model).values())
     marks: dict[int, int] = {}
     previous = -1
     for position, tf in enumerate(schedule.sorted_faults()):
@@ -145,6 +157,23 @@ def ack_marks(schedule: Schedule, model: History | None) -> dict[int, int]:
             marks[position] = count
         previous = tf.at
     return marks
+
+
+def publish_gates(model: History | None) -> dict[str, int]:
+    """For each write of the model's run, the model time from which the real run may
+    publish it: when it reached a majority of the model's logs (``quorum_times``), else
+    when it was first published. The driver holds each back until every fault and
+    election the model had by then is done, so that the real windows between faults get
+    the model's writes: one the model stored after a crash is not on the crashed node in
+    the real run either. A warm start's prefix needs none."""
+    if model is None:
+        return {}
+    gates = quorum_times(model)
+    warm = _warm_values(model)
+    for op in model.ops:
+        if op.f == "publish" and op.type == "invoke" and str(op.value) not in warm:
+            gates.setdefault(str(op.value), op.time)
+    return gates
 
 
 def replay_schedule(
@@ -221,6 +250,7 @@ def replay_on_nats(
         ack_marks=base.ack_marks or ack_marks(schedule, model_history),
         fault_values=base.fault_values or fault_values(schedule, model_history),
         leader_targets=targets,
+        gates=base.gates or publish_gates(model_history),
     )
     model = None
     if model_history.ops:

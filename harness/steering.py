@@ -11,16 +11,19 @@ the real cluster with what a real network or operator could do:
   the nodes whose granted ``VoteReply`` elected it (the recorded sends), enforced at its
   model time in the fault phase (after the faults before it), in order in the final
   phase.
-* **How.** The links of every node that did not vote for the winner are cut, and so are
-  the links between any two of its voters, through the per-link route proxies: a
-  candidate other than the winner can then gather at most its own vote and the winner's,
-  short of a majority of five (of three it may still win; then the next step moves the
-  leadership). If another server leads, it is asked to step down in favour of the winner
+* **How.** A server leading now that voted for the winner in the model is asked, once
+  the winner is one of its current replicas, to step down in favour of the winner
   (``$JS.API.STREAM.LEADER.STEPDOWN`` with a preferred peer: nats-server >= 2.11.0,
   server/jetstream_api.go:2396 and ``getStepDownPreferredPlacement`` :3240 at v2.12.1),
-  again every few seconds while someone else leads.
-* **Confirmed.** Only the servers say who leads: the winner's own ``/jsz`` must name it
-  stream leader and so must a majority of the running servers. Each step records whether
+  again every few seconds while it leads; one that did not vote for it is never asked
+  (a handover would give the winner its log). Then the links of every node that did
+  not vote for the winner are cut, and so are the links between any two of its
+  voters, through the per-link route proxies: a candidate other than the winner can
+  gather at most its own vote and the winner's, short of a majority of five (of three
+  it may still win; then the repeated step-down moves the leadership).
+* **Confirmed.** Only the servers say who leads: the winner's Raft group must be LEADER
+  and a majority of the cluster must follow it in its term (``/raftz``), and its own
+  ``/jsz`` must name it stream leader. Each step records whether
   it took, how long it waited and what it did; then the schedule's own partition is put
   back.
 """
@@ -36,11 +39,13 @@ import attrs
 
 from ackcheck.harness.cluster import NatsCluster
 from ackcheck.harness.config import STREAM
+from ackcheck.harness.waiting import wait_until
 from ackcheck.harness.workload import request_stepdown
 from ackcheck.history import History
 from ackcheck.schedule import Schedule
 
 _POLL_S = 0.1
+ACCOUNT = "$G"  # the account the harness's stream lives in (the default one)
 _STEPDOWN_EVERY_S = 3.0
 # nats-server releases whose stream step-down takes a preferred peer
 PREFERRED_STEPDOWN_SINCE = (2, 11, 0)
@@ -59,6 +64,10 @@ class LeaderTarget:
     voters: tuple[int, ...]
     after: int
     final: bool = False
+
+    def cut(self, nodes: int, up: Iterable[int] | None = None) -> set[tuple[int, int]]:
+        """The links to cut for this election (see :func:`isolation`)."""
+        return isolation(nodes, self.node, self.voters, range(nodes) if up is None else up)
 
     def describe(self) -> str:
         votes = f" with votes of {','.join(f'n{v}' for v in self.voters)}" if self.voters else ""
@@ -105,8 +114,8 @@ def _votes(model: History) -> dict[tuple[int, int], set[int]]:
 
 def leader_targets(schedule: Schedule, model: History | None) -> list[LeaderTarget]:
     """The model's elections in time order, each a target to enforce at its model time
-    (a run of elections won by one node counts once: its first). Those of the final
-    phase (``duration`` on) are marked ``final``."""
+    (a run of elections won by one node with no fault between counts once: its first).
+    Those of the final phase (``duration`` on) are marked ``final``."""
     if model is None:
         return []
     times = [tf.at for tf in schedule.sorted_faults()]
@@ -117,8 +126,8 @@ def leader_targets(schedule: Schedule, model: History | None) -> list[LeaderTarg
         term = int(obs.data.get("term", 0))
         final = obs.time >= schedule.duration
         after = sum(1 for t in times if t <= obs.time)  # faults at one time run first
-        if out and out[-1].node == obs.node and out[-1].final == final:
-            continue  # the same node again: nothing to steer
+        if out and (out[-1].node, out[-1].after, out[-1].final) == (obs.node, after, final):
+            continue  # the same node again, no fault in between: nothing to steer
         voters = tuple(sorted(votes.get((obs.node, term), set()) - {obs.node}))
         out.append(LeaderTarget(obs.time, obs.node, term, voters, after, final))
     return out
@@ -163,19 +172,59 @@ def stream_leaders(cluster: NatsCluster) -> dict[int, str | None]:
     return out
 
 
+def raft_states(cluster: NatsCluster) -> dict[int, dict[str, Any]]:
+    """Each running server's state of the stream's Raft group (``/raftz?acc=$G``: its
+    own id, ``state``, ``term`` and the ``leader`` id it follows). ``/jsz`` alone is not
+    enough: a restarted leader names itself there for a while, and its followers go on
+    naming it until their election timeout."""
+    out: dict[int, dict[str, Any]] = {}
+    for node in cluster.nodes:
+        if not node.up or node.paused:
+            continue
+        groups = ((node.try_http(f"/raftz?acc={ACCOUNT}") or {}).get(ACCOUNT) or {})
+        for name, state in groups.items():
+            if name.startswith("S-") and isinstance(state, dict):
+                out[node.index] = state
+    return out
+
+
 def confirmed_leader(cluster: NatsCluster) -> str | None:
-    """The leader the running servers agree on: the one a majority of the cluster names
-    and that names itself; None while there is none."""
-    views = stream_leaders(cluster)
-    counts: dict[str, int] = {}
-    for name in views.values():
-        if name:
-            counts[name] = counts.get(name, 0) + 1
-    for name, count in counts.items():
-        index = int(name[1:]) if name[1:].isdigit() else -1
-        if count > cluster.size // 2 and views.get(index) == name:
+    """The stream leader as the servers confirm it: its Raft group says LEADER, a
+    majority of the cluster follow its id in its term, and its own ``/jsz`` names it
+    stream leader; None while there is none."""
+    states = raft_states(cluster)
+    for index, state in states.items():
+        if state.get("state") != "LEADER":
+            continue
+        me, term = state.get("id"), state.get("term")
+        following = sum(1 for s in states.values()
+                        if s.get("leader") == me and s.get("term") == term)
+        name = cluster.nodes[index].name
+        if following > cluster.size // 2 and stream_leaders(cluster).get(index) == name:
             return name
     return None
+
+
+def log_covers(cluster: NatsCluster, node: int, leader: str) -> bool:
+    """Is ``node``'s Raft log (last term, last index: ``/raftz``) at least ``leader``'s?
+    Then a handover from ``leader`` gives it nothing it lacks."""
+    states = raft_states(cluster)
+    index = int(leader[1:]) if leader[1:].isdigit() else -1
+    mine, theirs = states.get(node), states.get(index)
+    if mine is None or theirs is None:
+        return False
+    return (int(mine.get("pterm") or 0), int(mine.get("pindex") or 0)) >= (
+        int(theirs.get("pterm") or 0), int(theirs.get("pindex") or 0))
+
+
+def replica_current(cluster: NatsCluster, leader: str, replica: str) -> bool:
+    """Does ``leader``'s own ``/jsz`` count ``replica`` as a current replica?"""
+    index = int(leader[1:]) if leader[1:].isdigit() else -1
+    if not 0 <= index < cluster.size:
+        return False
+    detail = cluster.stream_state(index, STREAM) or {}
+    replicas = (detail.get("cluster") or {}).get("replicas") or []
+    return any(r.get("name") == replica and r.get("current") for r in replicas)
 
 
 class Steerer:
@@ -190,19 +239,33 @@ class Steerer:
     async def enforce(self, target: LeaderTarget, base: frozenset[tuple[int, int]]
                       ) -> SteerStep:
         """Make ``target.node`` the stream leader, then restore the cut links ``base``
-        (the schedule's own partition at this point)."""
+        (the schedule's own partition at this point).
+
+        A current leader that voted for the winner in the model (the winner then held at
+        least what it held), or whose Raft log the winner's already covers, is first
+        asked, once the winner is a current replica, to hand over; any other is only cut
+        off, never asked, since a handover would bring the winner its log."""
         cluster, want = self.cluster, f"n{target.node}"
         started = time.monotonic()
         actions: list[str] = []
         node = cluster.nodes[target.node]
         if not node.up or node.paused:
-            step = self._record(target, False, started, [f"{want} is not running"], None)
-            return step
+            return self._record(target, False, started, [f"{want} is not running"], None)
         leader = await asyncio.to_thread(confirmed_leader, cluster)
         if leader == want:
             return self._record(target, True, started, actions, leader)
+        handover = self.preferred and leader is not None and (
+            self._voted(target, leader)
+            or await asyncio.to_thread(log_covers, cluster, target.node, leader))
+        if handover and leader is not None:
+            current = leader
+            if not await wait_until(lambda: replica_current(cluster, current, want),
+                                    self.wait_s / 2):
+                actions.append(f"{want} not current under {current}")
+            if await request_stepdown(self._any_url(), STREAM, want):
+                actions.append(f"asked {current} to step down for {want}")
         up = [n.index for n in cluster.nodes if n.up and not n.paused]
-        cut = isolation(cluster.size, target.node, target.voters, up) | base
+        cut = target.cut(cluster.size, up) | base
         cluster.set_blocked(cut)
         outside = sorted(set(up) - {target.node} - set(target.voters)) if target.voters else []
         actions.append(
@@ -210,28 +273,35 @@ class Steerer:
             + (f" (isolating {','.join(f'n{i}' for i in outside)})" if outside else "")
         )
         try:
-            took, leader = await self._wait(want, actions)
+            took, leader = await self._wait(target, actions)
         finally:
             cluster.set_blocked(base)
         return self._record(target, took, started, actions, leader)
 
-    async def _wait(self, want: str, actions: list[str]) -> tuple[bool, str | None]:
+    @staticmethod
+    def _voted(target: LeaderTarget, leader: str) -> bool:
+        """Did ``leader`` vote for the target's winner in the model (or is it unknown)?"""
+        index = int(leader[1:]) if leader[1:].isdigit() else -1
+        return not target.voters or index in target.voters
+
+    async def _wait(self, target: LeaderTarget, actions: list[str]) -> tuple[bool, str | None]:
+        want = f"n{target.node}"
         deadline = time.monotonic() + self.wait_s
-        last_stepdown = 0.0
+        last_stepdown = time.monotonic()
         stepdowns = 0
         leader: str | None = None
         while time.monotonic() < deadline:
             leader = await asyncio.to_thread(confirmed_leader, self.cluster)
             if leader == want:
                 break
-            if (leader and self.preferred
+            if (leader and self.preferred and self._voted(target, leader)
                     and time.monotonic() - last_stepdown >= _STEPDOWN_EVERY_S):
                 last_stepdown = time.monotonic()
                 if await request_stepdown(self._any_url(), STREAM, want):
                     stepdowns += 1
             await asyncio.sleep(_POLL_S)
         if stepdowns:
-            actions.append(f"asked the leader to step down for {want} x{stepdowns}")
+            actions.append(f"asked the leader to step down for {want} x{stepdowns} more")
         return leader == want, leader
 
     def _any_url(self) -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
@@ -150,6 +150,7 @@ class Publisher:
     def __init__(
         self, client: int, node: int, url: str, values: list[str], log: OpLog,
         *, interval_s: float, timeout_s: float, pipeline: int,
+        gate: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
         self.node = node
@@ -159,6 +160,7 @@ class Publisher:
         self.interval_s = interval_s
         self.timeout_s = timeout_s
         self.pipeline = max(1, pipeline)
+        self.gate = gate  # awaited before each value is published (the driver's gates)
         self.stopped = asyncio.Event()
         self._nc: Any = None
 
@@ -171,6 +173,8 @@ class Publisher:
             for value in self.values:
                 if self.stopped.is_set():
                     break
+                if self.gate is not None:
+                    await self.gate(value)
                 await slots.acquire()
                 if self.stopped.is_set():
                     slots.release()

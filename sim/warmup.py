@@ -120,8 +120,13 @@ def prime(sim: Simulator, factory: NodeFactory, config: Any) -> None:
     for slot, image in zip(sim.processes.slots, state.disks, strict=True):
         for name, data, tags in image:
             slot.disk.restore(name, data, tags)
-        sim.recorder.record(0, slot.actor, "warm-start",
-                            {"files": sorted(name for name, _, _ in image)})
+        sim.recorder.record(0, slot.actor, "warm-start", {
+            "files": sorted(name for name, _, _ in image),
+            # where each value lies, as a write's tags say (ackcheck.harness.faultmap)
+            "tags": {name: [[r.start, r.end, r.tag] for r in tags]
+                     for name, _, tags in image if tags},
+            "sizes": {name: len(data) for name, data, _ in image},
+        })
     clients = sim.clients
     for publisher, values in zip(clients.publishers, schedule.workload.warm_values(),
                                  strict=True):
