@@ -6,7 +6,7 @@ from __future__ import annotations
 import attrs
 
 from ackcheck.harness.fidelity import mismatches, model_with_server_values, server_config
-from ackcheck.harness.replay import ack_marks
+from ackcheck.harness.replay import ack_marks, publish_gates, quorum_times
 from ackcheck.model import make_node, resolve_config
 from ackcheck.schedule import Crash, PowerFailure, Restart, Schedule, TimedFault, Workload
 from ackcheck.sim import simulate
@@ -60,19 +60,31 @@ def test_the_model_rerun_with_server_values_keeps_timing_and_takes_durability():
     assert history.acked() and violations == []  # raft's fsync=always is kept
 
 
-def test_ack_marks_count_the_writes_committed_between_faults():
+def test_marks_and_gates_follow_when_writes_reached_a_majority():
+    """A write counts for the window in which it reached a majority of the model's logs:
+    after it was first published, no later than its commit; warm writes not at all."""
     schedule = Schedule(nodes=3, workload=Workload(writes=60, warm=15),
                         faults=(TimedFault(300_000, Crash(1)),
                                 TimedFault(300_000, Restart(1)),
                                 TimedFault(600_000, Crash(2))))
     model = simulate(schedule, make_node, resolve_config("nats-2.12.1")).history
-    marks = ack_marks(schedule, model)
+    quorum = quorum_times(model)
     warm = {op.value for op in model.ops if op.type == "ok" and op.time == 0}
-    first_apply: dict[str, int] = {}
+    invoked: dict[str, int] = {}
+    for op in model.ops:
+        if op.f == "publish" and op.type == "invoke":
+            invoked.setdefault(op.value, op.time)
+    applied: dict[str, int] = {}
     for obs in model.observations:
-        if obs.kind == "apply" and obs.data["value"] not in warm:
-            first_apply.setdefault(obs.data["value"], obs.time)
-    assert marks.get(0) == sum(1 for t in first_apply.values() if t < 300_000)
-    assert 1 not in marks  # nothing is committed within one microsecond
-    assert marks.get(2) == sum(1 for t in first_apply.values() if 300_000 <= t < 600_000)
-    assert sum(marks.values()) > 0
+        if obs.kind == "apply":
+            applied.setdefault(obs.data["value"], obs.time)
+    assert quorum and not warm & set(quorum)
+    for value, at in quorum.items():
+        assert invoked[value] <= at <= applied[value], value
+    marks = ack_marks(schedule, model)
+    assert marks.get(0) == sum(1 for t in quorum.values() if t < 300_000)
+    assert 1 not in marks  # nothing reaches a majority within one microsecond
+    assert marks.get(2) == sum(1 for t in quorum.values() if 300_000 <= t < 600_000)
+    gates = publish_gates(model)
+    assert not warm & set(gates)
+    assert all(gates[v] == quorum.get(v, invoked[v]) for v in gates)
