@@ -25,7 +25,13 @@ from typing import Any
 
 from ackcheck.errors import HarnessError
 from ackcheck.harness import cleanup
-from ackcheck.harness.blk import damage_start, parse_block, record_at, record_holding
+from ackcheck.harness.blk import (
+    damage_start,
+    parse_block,
+    record_at,
+    record_holding,
+    stream_entries,
+)
 from ackcheck.harness.config import STREAM, NodePorts, render_config
 from ackcheck.harness.install import ensure_binary
 from ackcheck.harness.lazyfs import LazyMount, fuse_unavailable_reason, unmount
@@ -369,6 +375,17 @@ class NatsCluster:
             raise HarnessError(f"unknown log part {part!r} (want one of {LOG_PARTS})")
         found = [p for p in found if p.stem.isdigit() and p.stat().st_size > 0]
         return sorted(found, key=lambda p: (str(p.parent), int(p.stem)))
+
+    def stored_stream(self, index: int) -> list[tuple[int, str]]:
+        """The stream as server ``index`` holds it in its store files (through its mount:
+        what the OS would give the server, page cache included): (sequence, value)."""
+        blocks = []
+        for path in self.log_blocks(index, "stream"):
+            try:
+                blocks.append(path.read_bytes())
+            except OSError:
+                continue
+        return stream_entries(blocks)
 
     def _xor(self, path: Path, start: int, mask: bytes) -> int:
         """XOR ``mask`` into ``path`` at ``start`` (clipped to its end) and fsync it;

@@ -34,7 +34,13 @@ import attrs
 from ackcheck.errors import ConfigError, HarnessError
 from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
 from ackcheck.harness.config import STREAM
-from ackcheck.harness.steering import LeaderTarget, Steerer, SteerStep
+from ackcheck.harness.steering import (
+    STREAM_GONE_S,
+    LeaderTarget,
+    Steerer,
+    SteerStep,
+    stream_exists_anywhere,
+)
 from ackcheck.harness.waiting import wait_until
 from ackcheck.harness.warmup import WARM_SYNCS, WarmUp, warm_up
 from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node
@@ -59,8 +65,6 @@ from ackcheck.schedule import (
 from ackcheck.sim import partition_graph
 
 _POLL_S = 0.05
-# After recovery, a stream no server has for this long was forgotten (its meta log lost).
-STREAM_GONE_S = 3.0
 # An unsettled stream whose every server's view stays the same this long will not settle.
 STABLE_S = 8.0
 
@@ -299,10 +303,6 @@ def stream_settled(cluster: NatsCluster) -> str:
     if len(leaders) != 1:
         return f"servers disagree on the stream leader: {sorted(leaders)}"
     return ""
-
-
-def stream_exists_anywhere(cluster: NatsCluster) -> bool:
-    return any(cluster.stream_state(n.index, STREAM) is not None for n in cluster.nodes)
 
 
 def fault_groups(faults: Sequence[TimedFault], options: RunOptions) -> list[list[int]]:
@@ -574,7 +574,25 @@ async def final_phase(
     reads = await asyncio.gather(
         *[read_node(n.index, n.client_url, state_of(n.index), budget) for n in cluster.nodes]
     )
-    return list(reads), notes
+    return [await _from_store(cluster, r, notes) for r in reads], notes
+
+
+async def _from_store(cluster: NatsCluster, read: FinalRead, notes: list[str]) -> FinalRead:
+    """A read whose count disagrees with the server's own ``/jsz`` was served by other
+    servers: a replica that is not current (split brain, or never caught up) leaves
+    direct gets to the others. What that server holds is then read from its store files
+    (``NatsCluster.stored_stream``), and it counts as its read if the count agrees."""
+    if read.complete and not read.error:
+        return read
+    node = cluster.nodes[read.node]
+    entries = await asyncio.to_thread(cluster.stored_stream, read.node)
+    state = ((await asyncio.to_thread(cluster.stream_state, read.node, STREAM)) or {}).get(
+        "state") or {}
+    if not node.up or state.get("messages") != len(entries):
+        return read
+    notes.append(f"{node.name} read from its store files ({len(entries)} entries; its "
+                 f"direct gets: {read.error or 'incomplete'})")
+    return FinalRead(read.node, tuple(entries), complete=True)
 
 
 def _views(cluster: NatsCluster) -> tuple[Any, ...]:

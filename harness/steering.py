@@ -31,6 +31,7 @@ the real cluster with what a real network or operator could do:
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -45,6 +46,7 @@ from ackcheck.history import History
 from ackcheck.schedule import Schedule
 
 _POLL_S = 0.1
+STREAM_GONE_S = 3.0  # no server has had the stream this long: it is gone
 ACCOUNT = "$G"  # the account the harness's stream lives in (the default one)
 _STEPDOWN_EVERY_S = 3.0
 # nats-server releases whose stream step-down takes a preferred peer
@@ -217,6 +219,11 @@ def log_covers(cluster: NatsCluster, node: int, leader: str) -> bool:
         int(theirs.get("pterm") or 0), int(theirs.get("pindex") or 0))
 
 
+def stream_exists_anywhere(cluster: NatsCluster) -> bool:
+    return any(cluster.stream_state(n.index, STREAM) is not None
+               for n in cluster.nodes if n.up and not n.paused)
+
+
 def replica_current(cluster: NatsCluster, leader: str, replica: str) -> bool:
     """Does ``leader``'s own ``/jsz`` count ``replica`` as a current replica?"""
     index = int(leader[1:]) if leader[1:].isdigit() else -1
@@ -241,10 +248,10 @@ class Steerer:
         """Make ``target.node`` the stream leader, then restore the cut links ``base``
         (the schedule's own partition at this point).
 
-        A current leader that voted for the winner in the model (the winner then held at
-        least what it held), or whose Raft log the winner's already covers, is first
-        asked, once the winner is a current replica, to hand over; any other is only cut
-        off, never asked, since a handover would bring the winner its log."""
+        A server claiming the leadership that voted for the winner in the model (the
+        winner then held at least what it held), or whose Raft log the winner's already
+        covers, is asked, once the winner is a current replica, to hand over; any other
+        is only cut off, never asked, since a handover would bring the winner its log."""
         cluster, want = self.cluster, f"n{target.node}"
         started = time.monotonic()
         actions: list[str] = []
@@ -254,16 +261,12 @@ class Steerer:
         leader = await asyncio.to_thread(confirmed_leader, cluster)
         if leader == want:
             return self._record(target, True, started, actions, leader)
-        handover = self.preferred and leader is not None and (
-            self._voted(target, leader)
-            or await asyncio.to_thread(log_covers, cluster, target.node, leader))
-        if handover and leader is not None:
-            current = leader
-            if not await wait_until(lambda: replica_current(cluster, current, want),
-                                    self.wait_s / 2):
-                actions.append(f"{want} not current under {current}")
-            if await request_stepdown(self._any_url(), STREAM, want):
-                actions.append(f"asked {current} to step down for {want}")
+        for claimant in await self._handing_over(target):
+            if not await wait_until(functools.partial(replica_current, cluster,
+                                                      f"n{claimant}", want), self.wait_s / 2):
+                actions.append(f"{want} not current under n{claimant}")
+            if await request_stepdown(self._urls(claimant), STREAM, want):
+                actions.append(f"asked n{claimant} to step down for {want}")
         up = [n.index for n in cluster.nodes if n.up and not n.paused]
         cut = target.cut(cluster.size, up) | base
         cluster.set_blocked(cut)
@@ -278,34 +281,56 @@ class Steerer:
             cluster.set_blocked(base)
         return self._record(target, took, started, actions, leader)
 
-    @staticmethod
-    def _voted(target: LeaderTarget, leader: str) -> bool:
-        """Did ``leader`` vote for the target's winner in the model (or is it unknown)?"""
-        index = int(leader[1:]) if leader[1:].isdigit() else -1
-        return not target.voters or index in target.voters
+    async def _handing_over(self, target: LeaderTarget) -> list[int]:
+        """Servers claiming the leadership (Raft state LEADER) that may hand it to the
+        winner: those that voted for it in the model, or whose log it covers."""
+        if not self.preferred:
+            return []
+        states = await asyncio.to_thread(raft_states, self.cluster)
+        out = []
+        for index, state in states.items():
+            if index == target.node or state.get("state") != "LEADER":
+                continue
+            if (not target.voters or index in target.voters or await asyncio.to_thread(
+                    log_covers, self.cluster, target.node, f"n{index}")):
+                out.append(index)
+        return out
 
     async def _wait(self, target: LeaderTarget, actions: list[str]) -> tuple[bool, str | None]:
+        """Until the winner is confirmed, the stream is gone, or ``wait_s`` passes; any
+        claimant that may hand over is asked again every few seconds."""
         want = f"n{target.node}"
         deadline = time.monotonic() + self.wait_s
         last_stepdown = time.monotonic()
         stepdowns = 0
+        missing_since: float | None = None
         leader: str | None = None
         while time.monotonic() < deadline:
             leader = await asyncio.to_thread(confirmed_leader, self.cluster)
             if leader == want:
                 break
-            if (leader and self.preferred and self._voted(target, leader)
-                    and time.monotonic() - last_stepdown >= _STEPDOWN_EVERY_S):
+            if await asyncio.to_thread(stream_exists_anywhere, self.cluster):
+                missing_since = None
+            elif missing_since is None:
+                missing_since = time.monotonic()
+            elif time.monotonic() - missing_since >= STREAM_GONE_S:
+                actions.append("no server has the stream")
+                break
+            if time.monotonic() - last_stepdown >= _STEPDOWN_EVERY_S:
                 last_stepdown = time.monotonic()
-                if await request_stepdown(self._any_url(), STREAM, want):
-                    stepdowns += 1
+                for claimant in await self._handing_over(target):
+                    if await request_stepdown(self._urls(claimant), STREAM, want):
+                        stepdowns += 1
             await asyncio.sleep(_POLL_S)
         if stepdowns:
-            actions.append(f"asked the leader to step down for {want} x{stepdowns} more")
+            actions.append(f"asked a leader to step down for {want} x{stepdowns} more")
         return leader == want, leader
 
-    def _any_url(self) -> list[str]:
-        return [n.client_url for n in self.cluster.nodes if n.up and not n.paused]
+    def _urls(self, first: int) -> list[str]:
+        """Client URLs to send a request by: server ``first``'s, then the others'."""
+        nodes = sorted((n for n in self.cluster.nodes if n.up and not n.paused),
+                       key=lambda n: n.index != first)
+        return [n.client_url for n in nodes]
 
     def _record(self, target: LeaderTarget, took: bool, started: float,
                 actions: list[str], leader: str | None) -> SteerStep:
