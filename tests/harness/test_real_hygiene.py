@@ -61,40 +61,58 @@ def _leftover_mounts(marker: str) -> list[str]:
         return [line.split()[1] for line in mounts if marker in line]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_replays_leave_nothing_behind(tmp_path, sig):
+def _assert_nothing_left(runs: Path, attempt: object, err: str) -> None:
+    deadline = time.monotonic() + 10  # killed processes may take a moment to vanish
+    while time.monotonic() < deadline and (_leftover_processes(str(runs))
+                                           or list(runs.iterdir())):
+        time.sleep(0.1)
+    assert _leftover_processes(str(runs)) == [], (attempt, err[-2000:])
+    assert _leftover_mounts(str(runs)) == [], attempt
+    assert list(runs.iterdir()) == [], (attempt, err[-2000:])
+
+
+def _interrupt_runs(tmp_path: Path, signals: tuple[signal.Signals, ...], attempts: int,
+                    seed: int, latest: float) -> None:
+    """Start the replay script ``attempts`` times, send ``signals`` (a seeded random
+    moment up to ``latest`` s in, up to 0.3 s apart) and check nothing is left."""
     require_fuse()
     runs = tmp_path / "runs"
     runs.mkdir()
     script = tmp_path / "replay.py"
     script.write_text(SCRIPT)
     env = {**os.environ, "ACKCHECK_TMPDIR": str(runs)}
-    rng = random.Random(1234 + int(sig))  # seeded: the moments are reproducible
-    for attempt in range(3):
+    rng = random.Random(seed)  # seeded: the moments are reproducible
+    for attempt in range(attempts):
         proc = subprocess.Popen(
             [sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "starting"
-        time.sleep(rng.uniform(0.2, 7.0))  # startup, load, faults or final phase
-        proc.send_signal(sig)
+        time.sleep(rng.uniform(0.2, latest))  # startup, load, faults or final phase
+        for sig in signals:
+            proc.send_signal(sig)
+            time.sleep(rng.uniform(0.0, 0.3) if len(signals) > 1 else 0)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
-            pytest.fail(f"attempt {attempt}: the replay did not stop after {sig.name}")
-        proc.stdout.close()
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        proc.stderr.close()
+            pytest.fail(f"attempt {attempt}: the replay did not stop after {signals}")
+        _, err = proc.communicate()
         assert proc.returncode != 0, "the run finished before it was interrupted"
-        deadline = time.monotonic() + 10  # killed processes may take a moment to vanish
-        while time.monotonic() < deadline and _leftover_processes(str(runs)):
-            time.sleep(0.1)
-        assert _leftover_processes(str(runs)) == [], (attempt, err[-2000:])
-        assert _leftover_mounts(str(runs)) == [], attempt
-        assert list(runs.iterdir()) == [], (attempt, err[-2000:])
+        _assert_nothing_left(runs, attempt, err)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_replays_leave_nothing_behind(tmp_path, sig):
+    _interrupt_runs(tmp_path, (sig,), attempts=3, seed=1234 + int(sig), latest=7.0)
+
+
+def test_repeated_signals_int_int_term_leave_nothing_behind(tmp_path):
+    """Ctrl-C, Ctrl-C again while cleanup runs, then a SIGTERM: four times, at seeded
+    random moments; every time no process, mount or work dir is left."""
+    _interrupt_runs(tmp_path, (signal.SIGINT, signal.SIGINT, signal.SIGTERM), attempts=4,
+                    seed=4242, latest=6.0)
 
 
 def test_keep_leaves_the_data_dirs_but_no_process_or_mount(tmp_path, monkeypatch):
@@ -116,46 +134,6 @@ def test_keep_leaves_the_data_dirs_but_no_process_or_mount(tmp_path, monkeypatch
     assert _leftover_processes(str(tmp_path)) == []
     assert _leftover_mounts(str(tmp_path)) == []
 
-
-def _assert_nothing_left(runs: Path, attempt: object, err: str) -> None:
-    deadline = time.monotonic() + 10  # killed processes may take a moment to vanish
-    while time.monotonic() < deadline and (_leftover_processes(str(runs))
-                                           or list(runs.iterdir())):
-        time.sleep(0.1)
-    assert _leftover_processes(str(runs)) == [], (attempt, err[-2000:])
-    assert _leftover_mounts(str(runs)) == [], attempt
-    assert list(runs.iterdir()) == [], (attempt, err[-2000:])
-
-
-def test_repeated_signals_int_int_term_leave_nothing_behind(tmp_path):
-    """Ctrl-C, Ctrl-C again while cleanup runs, then a SIGTERM: four times, at seeded
-    random moments; every time no process, mount or work dir is left."""
-    require_fuse()
-    runs = tmp_path / "runs"
-    runs.mkdir()
-    script = tmp_path / "replay.py"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "ACKCHECK_TMPDIR": str(runs)}
-    rng = random.Random(4242)
-    for attempt in range(4):
-        proc = subprocess.Popen(
-            [sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-        )
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "starting"
-        time.sleep(rng.uniform(0.2, 6.0))
-        for sig in (signal.SIGINT, signal.SIGINT, signal.SIGTERM):
-            proc.send_signal(sig)
-            time.sleep(rng.uniform(0.0, 0.3))
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            pytest.fail(f"attempt {attempt}: the replay did not stop after INT+INT+TERM")
-        _, err = proc.communicate()
-        assert proc.returncode != 0, "the run finished before it was interrupted"
-        _assert_nothing_left(runs, attempt, err)
 
 
 def _short_trace(path: Path) -> Path:
