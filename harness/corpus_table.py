@@ -25,7 +25,7 @@ import attrs
 
 from ackcheck.errors import AckcheckError, HarnessError
 from ackcheck.harness.install import resolve_version
-from ackcheck.harness.replay import RealReplayReport, replay_on_nats
+from ackcheck.harness.replay import RealReplayReport, ReplayInterrupted, replay_on_nats
 from ackcheck.traces import Trace
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "traces" / "corpus"
@@ -60,17 +60,23 @@ def _per_node(report: RealReplayReport) -> list[int]:
     return [sum(c for _, c in r.verdict.lost_on_node) for r in report.runs]
 
 
-def real_cell(report: RealReplayReport) -> str:
-    """Reproductions, lost per run, per-node loss per run, seconds per run."""
+def real_cell(report: RealReplayReport, control: bool = False) -> str:
+    """Reproductions, how many runs agree with the model (for a negative control: hold),
+    lost per run, per-node loss per run, seconds per run."""
     runs = report.runs
-    same = sum(1 for r in runs if r.reproduced == (report.expected is not None))
+    model_violated = report.model is not None and not report.model.holds
+    if control:
+        same = sum(1 for r in runs if r.verdict.holds)
+    else:
+        same = sum(1 for r in runs if r.reproduced == model_violated)
     lost = "/".join(str(r.verdict.lost) for r in runs)
     per_node = "/".join(str(n) for n in _per_node(report))
     secs = "/".join(f"{r.seconds:.0f}" for r in runs)
     warm = [r.warm.seconds for r in runs if r.warm is not None]
     warm_text = f", warm-up {min(warm):.0f}-{max(warm):.0f}s" if warm else ""
-    return (f"{report.reproductions}/{len(runs)} reproduced ({same}/{len(runs)} agree): "
-            f"lost {lost}, lost-on-node {per_node}; {secs}s{warm_text}")
+    head = (f"{same}/{len(runs)} hold" if control else
+            f"{report.reproductions}/{len(runs)} reproduced ({same}/{len(runs)} agree)")
+    return f"{head}: lost {lost}, lost-on-node {per_node}; {secs}s{warm_text}"
 
 
 def _steering_lines(report: RealReplayReport) -> list[str]:
@@ -95,13 +101,14 @@ class Row:
 
 def _replay(trace: Trace, version: str, repeat: int, config: dict[str, object] | None,
             log: Callable[[str], None]) -> tuple[RealReplayReport | None, str]:
+    control = config is not None
     started = time.monotonic()
     try:
         report = replay_on_nats(trace, version, repeat=repeat, config=config)
     except HarnessError as exc:  # one cell fails; the table (an hour's work) does not
         log(f"  {version}: not run: {exc} [{time.monotonic() - started:.0f}s]")
         return None, f"not run: {exc}"
-    log(f"  {version}: {real_cell(report)} [{time.monotonic() - started:.0f}s]")
+    log(f"  {version}: {real_cell(report, control)} [{time.monotonic() - started:.0f}s]")
     return report, ""
 
 
@@ -152,9 +159,9 @@ def _faults(trace: Trace) -> str:
     return (faults or "-") + (f"; warm start ({warm} writes)" if warm else "")
 
 
-def _cells(row: Row) -> list[str]:
-    return [real_cell(r) if r is not None else e for r, e in zip(row.reports, row.errors,
-                                                                  strict=True)]
+def _cells(row: Row, control: bool = False) -> list[str]:
+    return [real_cell(r, control) if r is not None else e
+            for r, e in zip(row.reports, row.errors, strict=True)]
 
 
 def render(rows: list[Row], controls: list[Row], versions: Sequence[str], repeat: int,
@@ -192,7 +199,7 @@ def render(rows: list[Row], controls: list[Row], versions: Sequence[str], repeat
               + " | ".join(f"nats-server {v}" for v in versions) + " |",
               "|" + "---|" * (2 + len(versions))]
     for row in controls:
-        lines.append(f"| `{row.name}` | holds | " + " | ".join(_cells(row)) + " |")
+        lines.append(f"| `{row.name}` | holds | " + " | ".join(_cells(row, True)) + " |")
     if not controls:
         lines.append("| (none) | |" + " |" * len(versions))
     lines += ["", "## Knobs the server could not match", ""]
@@ -252,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     except AckcheckError as exc:
         print(f"ackcheck: error: {exc}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, ReplayInterrupted):
+        print("ackcheck: interrupted; the table was not written", file=sys.stderr)
+        return 130
     args.out.write_text(table)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

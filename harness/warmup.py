@@ -31,6 +31,7 @@ from ackcheck.harness.workload import OpLog, Publisher
 from ackcheck.schedule import Workload
 
 WARM_SYNCS = ("os", "server")
+_ROUNDS = 5  # publishing rounds for warm writes that timed out
 _SERVER_SYNC_MARGIN_S = 10.0
 
 
@@ -57,12 +58,19 @@ async def warm_up(cluster: NatsCluster, workload: Workload, log: OpLog, *, sync:
     notes: list[str] = []
     values = workload.warm_values()
     total = sum(len(v) for v in values)
-    publishers = [
-        Publisher(c, c % cluster.size, cluster.nodes[c % cluster.size].client_url, vs, log,
-                  interval_s=0.0, timeout_s=2.0, pipeline=8)
-        for c, vs in enumerate(values) if vs
-    ]
-    await asyncio.wait_for(asyncio.gather(*(p.run() for p in publishers)), wait_s)
+    deadline = time.monotonic() + wait_s
+    for _ in range(_ROUNDS):  # what timed out is published again (Nats-Msg-Id dedups)
+        acked = {op.value for op in log.ops if op.f == "publish" and op.type == "ok"}
+        publishers = [
+            Publisher(c, c % cluster.size, cluster.nodes[c % cluster.size].client_url,
+                      [v for v in vs if v not in acked], log,
+                      interval_s=0.0, timeout_s=2.0, pipeline=8)
+            for c, vs in enumerate(values)
+        ]
+        if not any(p.values for p in publishers) or time.monotonic() > deadline:
+            break
+        await asyncio.wait_for(asyncio.gather(*(p.run() for p in publishers if p.values)),
+                               max(1.0, deadline - time.monotonic()))
     acked = {op.value for op in log.ops if op.f == "publish" and op.type == "ok"}
     if len(acked) < total:
         raise HarnessError(f"warm-up: only {len(acked)} of {total} writes were acknowledged")

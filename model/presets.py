@@ -40,8 +40,9 @@ _RAFT = RaftConfig(
 # server/; the same values hold at v2.14.5 and on main, 2.15.0-dev):
 # * fsync="2m": ``sync_interval`` defaults to 2 minutes (filestore.go:323), the first sync
 #   of each file store at random in [interval/2, interval] (filestore.go:9809-9812); the
-#   stream's Raft WAL and the meta group's use the same setting (jetstream_cluster.go:871,
-#   2283-2287). Acked writes lost to it: #7564.
+#   stream's Raft WAL, its message blocks and the meta group's WAL each have such a store
+#   and timer with that setting (jetstream_cluster.go:871, 2283-2287; stream.go:890).
+#   Acked writes lost to it: #7564.
 # * follower_ack="after-write": a follower stores an append to its WAL with write() and
 #   answers; the WAL is fsynced only by the timer (raft.go:3798-3885, storeToWAL :3976).
 # * leader_ack="quorum": the leader acks on a quorum of stored copies, its own unsynced.
@@ -67,6 +68,9 @@ _RAFT = RaftConfig(
 # * a new leader snapshots at once if it never has (NeedSnapshot, raft.go:1324-1328, called
 #   at jetstream_cluster.go:2720-2721); NATS' snapshot holds the stream's state, not its
 #   messages, which live in the stream's own store.
+# * the meta group (stream assignments; its WAL synced like the others): a coordinated
+#   power failure can lose the stream's assignment and the stream with it (the real replay
+#   reports "no server has the stream any more"; #7556 shows the orphan cleanup).
 # * the stream's own message store, a second copy beside the WAL, flushed from a user-space
 #   buffer (AsyncFlush for R>1 without sync always since 2.12, PR #7163: stream.go:890,
 #   filestore.go:708-722). The WAL itself is written through (AsyncFlush false,
