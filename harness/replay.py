@@ -199,6 +199,19 @@ def _one_run(schedule: Schedule, version: str, sync: str | None, options: RunOpt
     return result, kept
 
 
+def _model_history(trace: Trace, config: Mapping[str, Any]) -> History:
+    """The model's history of the schedule under ``config``: the trace's own when the
+    config is the trace's, else the model rerun under it (``--set``), so that the marks,
+    gates and elections the real run follows, and the model verdict it is compared
+    with, are those of the config the servers run."""
+    if dict(config) == dict(trace.config) or trace.node != "raft":
+        return trace.history
+    from ackcheck.model import RaftConfig, make_node
+    from ackcheck.sim import simulate
+
+    return simulate(trace.schedule, make_node, RaftConfig.from_dict(dict(config))).history
+
+
 def _server_model(trace: Trace, config: Mapping[str, Any], version: str,
                   names: list[str]) -> Verdict | None:
     rerun = model_with_server_values(trace.schedule, config, version, names)
@@ -237,7 +250,7 @@ def replay_on_nats(
     schedule = trace.schedule
     config = trace.config if config is None else config
     sync = sync_interval(config)
-    model_history = trace.history
+    model_history = _model_history(trace, config)
     expected = trace.violation.property if trace.violation else None
     names = [DURABLE]
     if expected and expected in REGISTRY and expected not in names:

@@ -59,10 +59,13 @@ async def warm_up(cluster: NatsCluster, workload: Workload, log: OpLog, *, sync:
     values = workload.warm_values()
     total = sum(len(v) for v in values)
     deadline = time.monotonic() + wait_s
-    for _ in range(_ROUNDS):  # what timed out is published again (Nats-Msg-Id dedups)
+    for attempt in range(_ROUNDS):
+        # What was not acknowledged is published again (Nats-Msg-Id de-duplicates), each
+        # round through the next server: a warm-up needs the prefix, not the pinning.
         acked = {op.value for op in log.ops if op.f == "publish" and op.type == "ok"}
         publishers = [
-            Publisher(c, c % cluster.size, cluster.nodes[c % cluster.size].client_url,
+            Publisher(c, (c + attempt) % cluster.size,
+                      cluster.nodes[(c + attempt) % cluster.size].client_url,
                       [v for v in vs if v not in acked], log,
                       interval_s=0.0, timeout_s=2.0, pipeline=8)
             for c, vs in enumerate(values)
