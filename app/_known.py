@@ -59,6 +59,7 @@ class KnownBug:
     searchable: bool = True
     witness: Schedule | None = None
     sizes: tuple[int, ...] = ()
+    case: str = ""  # tells apart two known bugs of one preset and property
 
     def at_sizes(self) -> tuple[SearchOptions, ...]:
         """The search options at the bug's own size and at each of ``sizes``."""
@@ -67,21 +68,27 @@ class KnownBug:
     @builtins.property  # the field named ``property`` shadows the builtin in here
     def name(self) -> str:
         """Also the corpus trace's file stem."""
-        return f"{self.preset}--{self.property}"
+        stem = f"{self.preset}--{self.property}"
+        return f"{stem}--{self.case}" if self.case else stem
 
 
 def _bug(preset: str, prop: str, *, faults: str, by_hand: int, story: str,
          searchable: bool = True, witness: Schedule | None = None,
-         sizes: tuple[int, ...] = (), **options: Any) -> KnownBug:
+         sizes: tuple[int, ...] = (), case: str = "", **options: Any) -> KnownBug:
     return KnownBug(preset=preset, property=prop, by_hand=by_hand, story=story,
                     options=SearchOptions(properties=(prop,), faults=faults, **options),
-                    searchable=searchable, witness=witness, sizes=sizes)
+                    searchable=searchable, witness=witness, sizes=sizes, case=case)
 
 
 _LAZY_FSYNC = (
     "Acks before fsync and fsyncs every 2 minutes: a coordinated power failure loses every "
     "acknowledged write since the last sync (nats-server#7564)."
 )
+
+# The Jepsen cases (jepsen.io/analyses/nats-2.12.1) ran minutes of writes on five nodes:
+# their runs start warm, from a prefix every node holds durably (Workload.warm), and keep
+# writing through the two-second fault phase.
+_JEPSEN_WORKLOAD = Workload(writes=80, warm=30, interval=100_000)
 
 _VOTE_NETWORK = NetworkSpec(min_delay=5_000, max_delay=80_000)
 # Elections need no traffic; a short workload keeps each example cheap.
@@ -132,6 +139,37 @@ KNOWN_BUGS: tuple[KnownBug, ...] = (
         "truncate the log at the bad record and carry on. Two of three nodes damaged "
         "that way form a majority without the tail, elect a leader, and overwrite the "
         "third node's full copy: acknowledged writes vanish (nats-server#7549).",
+    ),
+    _bug(
+        "nats-2.12.1-sync-always",
+        "ack-implies-durable",
+        faults="bit-flip,partition",
+        targets="log",
+        nodes=5,
+        max_faults=2,
+        workload=_JEPSEN_WORKLOAD,
+        by_hand=2,
+        case="7549",
+        story="Jepsen's nats-server#7549 on five nodes with sync_interval: always: a bit "
+        "flip in one node's log (a minority) makes its recovery truncate the log at the "
+        "bad record. Restarted behind a partition that left two others stale, it takes "
+        "the stale side's log, later leads, and the intact nodes truncate to match: "
+        "acknowledged writes vanish from the middle of the stream.",
+    ),
+    _bug(
+        "nats-2.12.1",
+        "ack-implies-durable",
+        faults="partition,torn-write",
+        nodes=5,
+        max_faults=2,
+        workload=_JEPSEN_WORKLOAD,
+        by_hand=2,
+        case="7567",
+        story="Jepsen's nats-server#7567 on five nodes with the default sync: one node's "
+        "OS crash (a power failure of that node alone) while a partition kept two others "
+        "behind. Its page cache lost, it comes back with only the durable prefix, votes "
+        "for a stale candidate, and the new leader's log overwrites acknowledged writes "
+        "the crashed node had helped commit.",
     ),
     _bug(
         "raft-unpersisted-vote",

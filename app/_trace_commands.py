@@ -24,10 +24,11 @@ from ackcheck.traces.render import FORMATS, render
 from ackcheck.traces.store import atomic_write, load_trace
 
 if TYPE_CHECKING:
-    from ackcheck.harness import RealReplayReport
+    from ackcheck.harness import RealReplayReport, RealRun, RunOptions
     from ackcheck.traces import Trace
 
 NATS_LOG_FILES = ("stream", "wal", "both")  # --log-files: one of the two, or both
+NATS_WARM_SYNCS = ("os", "server")  # --warm-sync (ackcheck.harness.warmup.WARM_SYNCS)
 
 
 @click.command("replay")
@@ -47,6 +48,13 @@ NATS_LOG_FILES = ("stream", "wal", "both")  # --log-files: one of the two, or bo
 @click.option("--log-files", default=None, type=click.Choice(NATS_LOG_FILES),
               help="With --nats: which files a log corruption damages: the stream's "
               "blocks, its Raft WAL, or both [default: both].")
+@click.option("--steer/--no-steer", default=None,
+              help="With --nats: enforce the model's election outcomes on the real "
+              "cluster (cut links, step-downs) [default: steer].")
+@click.option("--warm-sync", default=None, type=click.Choice(NATS_WARM_SYNCS),
+              help="With --nats, for a warm trace: make the warm-up durable by the "
+              "mounts' writeback (os) or wait for the servers' own sync timers (server) "
+              "[default: os].")
 @click.option("--allow-node", "allowed_nodes", multiple=True, metavar="REF",
               help="Import and run this node implementation if the trace names it "
               "(a trace's own code is never run otherwise); repeatable.")
@@ -54,13 +62,14 @@ NATS_LOG_FILES = ("stream", "wal", "both")  # --log-files: one of the two, or bo
 def replay(
     trace_path: Path, overrides: tuple[str, ...], nats_version: str | None,
     repeat: int | None, keep: bool, time_scale: float | None, pipeline: int | None,
-    log_files: str | None, allowed_nodes: tuple[str, ...],
+    log_files: str | None, steer: bool | None, warm_sync: str | None,
+    allowed_nodes: tuple[str, ...],
 ) -> None:
     """Rerun TRACE; exit 1 if its violation reproduces, 0 if it no longer does."""
-    nats_only = (repeat, keep or None, time_scale, pipeline, log_files)
+    nats_only = (repeat, keep or None, time_scale, pipeline, log_files, steer, warm_sync)
     if nats_version is None and any(value is not None for value in nats_only):
-        fail("--repeat, --keep, --time-scale, --pipeline and --log-files only apply "
-              "with --nats VERSION")
+        fail("--repeat, --keep, --time-scale, --pipeline, --log-files, --steer and "
+             "--warm-sync only apply with --nats VERSION")
     if nats_version is not None:  # before any server starts
         check_real_replay_environment()
     try:
@@ -69,8 +78,8 @@ def replay(
         click.echo(f"replaying {trace_path} ({what}; {trace.schedule.nodes} nodes, "
                    f"{len(trace.schedule.faults)} faults, seed {trace.schedule.seed})")
         if nats_version is not None:
-            real = _replay_on_nats(trace, nats_version, overrides, repeat or 1, keep,
-                                   time_scale, pipeline, log_files)
+            options = _run_options(time_scale, pipeline, log_files, steer, warm_sync)
+            real = _replay_on_nats(trace, nats_version, overrides, repeat or 1, keep, options)
             click.echo(real.render())
             sys.exit(real.exit_code)
         from ackcheck.app._replay import replay_in_sim
@@ -85,25 +94,46 @@ def replay(
     sys.exit(report.exit_code)
 
 
-def _replay_on_nats(
-    trace: Trace, version: str, overrides: tuple[str, ...], repeat: int, keep: bool,
-    time_scale: float | None, pipeline: int | None, log_files: str | None,
-) -> RealReplayReport:
-    """``--set`` is parsed as for the simulated replay (``build_config``); the other
-    options become the harness's typed ``RunOptions``."""
-    from ackcheck.app._replay import build_config
-    from ackcheck.harness import RunOptions, replay_on_nats
+def _run_options(time_scale: float | None, pipeline: int | None, log_files: str | None,
+                 steer: bool | None, warm_sync: str | None) -> RunOptions:
+    """The harness's typed ``RunOptions`` from the ``--nats`` options (None: default)."""
+    from ackcheck.harness import RunOptions
 
-    _, config = build_config(trace, overrides)
     default = RunOptions()
-    options = RunOptions(
+    return RunOptions(
         time_scale=default.time_scale if time_scale is None else time_scale,
         pipeline=default.pipeline if pipeline is None else pipeline,
         # the default damages both files
         log_parts=default.log_parts if log_files in (None, "both") else (str(log_files),),
+        steer=default.steer if steer is None else steer,
+        warm_sync=default.warm_sync if warm_sync is None else warm_sync,
     )
-    return replay_on_nats(trace, version, config=config, repeat=repeat, keep=keep,
-                          options=options)
+
+
+def _replay_on_nats(
+    trace: Trace, version: str, overrides: tuple[str, ...], repeat: int, keep: bool,
+    options: RunOptions,
+) -> RealReplayReport:
+    """``--set`` is parsed as for the simulated replay (``build_config``). Each run's
+    verdict goes to stderr as it finishes; an interrupt (SIGINT, SIGTERM) prints the
+    finished runs' report and exits 130 or 143."""
+    from ackcheck.app._replay import build_config
+    from ackcheck.harness import replay_on_nats
+    from ackcheck.harness.replay import ReplayInterrupted
+
+    _, config = build_config(trace, overrides)
+
+    def progress(run: RealRun) -> None:
+        state = "reproduced" if run.reproduced else "not reproduced"
+        click.echo(f"run {run.index + 1}/{repeat}: {state}, {run.seconds:.1f}s", err=True)
+
+    try:
+        return replay_on_nats(trace, version, config=config, repeat=repeat, keep=keep,
+                              options=options, on_run=progress)
+    except ReplayInterrupted as stop:
+        click.echo(stop.report.render())
+        click.echo("ackcheck: interrupted", err=True)
+        sys.exit(stop.exit_code)
 
 
 @click.command("show")

@@ -94,6 +94,8 @@ def rerecord_one(path: Path) -> str:
 
 @click.command()
 @click.option("--preset", "only", multiple=True, help="Only these presets (repeatable).")
+@click.option("--bug", "bugs", multiple=True, metavar="NAME",
+              help="Only these known bugs, by trace name (repeatable).")
 @click.option("--rerecord", is_flag=True,
               help="Rerun each existing trace's own schedule and rewrite it (no search).")
 @click.option("--budget", default=120.0, show_default=True, type=click.FloatRange(min=1),
@@ -102,8 +104,8 @@ def rerecord_one(path: Path) -> str:
 @click.option("--dir", "directory", default=DEFAULT_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Where the corpus is (run from the repository root for the default).")
-def main(only: tuple[str, ...], rerecord: bool, budget: float, seed: int,
-         directory: Path) -> None:
+def main(only: tuple[str, ...], bugs: tuple[str, ...], rerecord: bool, budget: float,
+         seed: int, directory: Path) -> None:
     """Regenerate the corpus traces (see traces/corpus/README.md), one per known bug in
     ``ackcheck.app._known.KNOWN_BUGS``, each searched with that bug's own settings."""
     unknown = [p for p in only if p not in PRESETS]
@@ -123,7 +125,7 @@ def main(only: tuple[str, ...], rerecord: bool, budget: float, seed: int,
     missing_traces: list[str] = []
     missing_notes: list[str] = []
     for bug in KNOWN_BUGS:
-        if only and bug.preset not in only:
+        if (only and bug.preset not in only) or (bugs and bug.name not in bugs):
             continue
         if not bug.searchable and bug.witness is None:
             click.echo(f"{bug.name}: skipped (not reachable by search, no witness schedule)")

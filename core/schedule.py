@@ -481,13 +481,19 @@ class Workload:
     """Publishers send unique values ``"<client>-<counter>"``, each pinned to a node
     (client ``c`` talks to node ``c % nodes``), retrying a timed-out publish with the
     same value. After the fault phase everything heals, every node restarts, and a
-    reader drains the stream from every node (the final read)."""
+    reader drains the stream from every node (the final read).
+
+    ``warm`` > 0 starts the run *warm*, as a long-running cluster is: the first ``warm``
+    writes were published and acknowledged before time 0, in a fault-free warm-up that
+    ended with every node's files synced (the durable prefix earlier syncs leave);
+    the run publishes the rest."""
 
     clients: int = 3
     writes: int = 50
     interval: int = 20_000  # microseconds between one client's publishes
     timeout: int = 200_000  # a publish with no reply by then is retried
     start: int = 100_000  # first publish, after the cluster had time to elect
+    warm: int = 0  # writes acknowledged and made durable before the run began
 
     def __attrs_post_init__(self) -> None:
         if self.clients < 1:
@@ -500,6 +506,10 @@ class Workload:
         _within("workload writes", self.writes, "writes")
         for name in ("interval", "timeout", "start"):
             _within(f"workload {name}", getattr(self, name), "time")
+        if not 0 <= self.warm <= self.writes:
+            raise ConfigError(
+                f"workload warm must be between 0 and writes ({self.writes}), got {self.warm}"
+            )
 
     def values(self) -> list[list[str]]:
         """Each client's values in publish order: ``writes`` values dealt round-robin, so
@@ -507,6 +517,13 @@ class Workload:
         clients, writes = self.clients, self.writes
         counts = [writes // clients + (1 if c < writes % clients else 0) for c in range(clients)]
         return [[f"{c}-{k}" for k in range(n)] for c, n in enumerate(counts)]
+
+    def warm_values(self) -> list[list[str]]:
+        """Each client's values published in the warm-up: the first ``warm`` writes,
+        dealt as :meth:`values` deals them (a prefix of each client's values)."""
+        clients, warm = self.clients, self.warm
+        counts = [warm // clients + (1 if c < warm % clients else 0) for c in range(clients)]
+        return [values[:n] for values, n in zip(self.values(), counts, strict=True)]
 
 
 @attrs.frozen

@@ -9,11 +9,16 @@ touch a real cluster don't pay for nats-py or mfusepy)::
 runs ``trace.schedule`` ``repeat`` times on nats-server ``version`` (``"latest"`` too)
 and judges each real history as the model's was. ``config`` is the node config dict
 with overrides already applied by the model's parser (default ``trace.config``); only
-its ``fsync`` knob reaches the servers, as ``sync_interval``. ``options`` is a
-:class:`RunOptions`: the harness's own settings (``time_scale``, ``pipeline``,
-``log_parts``, wait bounds). The report holds one :class:`RealRun` per run, each with
-its ``ackcheck.history.History`` and :class:`Verdict`; ``render()`` prints them beside the model's,
-and ``exit_code`` is 1 when the violation reproduced, else 0.
+its ``fsync`` knob reaches the servers, as ``sync_interval``, and the report lists the
+knobs the server cannot match with the model's verdict under the server's values.
+``options`` is a :class:`RunOptions`: the harness's own settings (``time_scale``,
+``pipeline``, ``log_parts``, ``steer``, ``warm_sync``, wait bounds). The run follows the
+model's history: its writes reach the real cluster in the same windows between faults,
+a warm schedule first gets its durable prefix, and the model's elections are steered.
+The report holds one :class:`RealRun` per run, each with its
+``ackcheck.history.History``, :class:`Verdict`, steering steps and warm-up;
+``render()`` prints them beside the model's, and ``exit_code`` is 1 when the violation
+reproduced, else 0.
 
 For one's own tests: ``NatsCluster`` (a started cluster as a context manager, stores
 on ``LazyMount``, the lose-unsynced-writes FUSE file system) and

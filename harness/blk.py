@@ -186,3 +186,18 @@ def damage_start(record: BlkRecord, value: str | None = None) -> int:
     if record.msg:
         return record.msg_at
     return record.offset + 4
+
+
+def stream_entries(blocks: Sequence[bytes]) -> list[tuple[int, str]]:
+    """(sequence, message) of every live record of a stream's blocks, in block order,
+    a later record of one sequence replacing an earlier one; erased records and
+    tombstones are left out, and each block is read up to where NATS' rebuild would
+    stop."""
+    by_seq: dict[int, str] = {}
+    for data in blocks:
+        for rec in parse_block(data).records:
+            if rec.erased:
+                by_seq.pop(rec.seq, None)
+            elif not rec.tombstone and rec.seq:
+                by_seq[rec.seq] = rec.msg.decode(errors="replace")
+    return sorted(by_seq.items())

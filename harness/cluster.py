@@ -25,10 +25,16 @@ from typing import Any
 
 from ackcheck.errors import HarnessError
 from ackcheck.harness import cleanup
-from ackcheck.harness.blk import damage_start, parse_block, record_at, record_holding
+from ackcheck.harness.blk import (
+    damage_start,
+    parse_block,
+    record_at,
+    record_holding,
+    stream_entries,
+)
 from ackcheck.harness.config import STREAM, NodePorts, render_config
 from ackcheck.harness.install import ensure_binary
-from ackcheck.harness.lazyfs import LazyMount, fuse_unavailable_reason
+from ackcheck.harness.lazyfs import LazyMount, fuse_unavailable_reason, unmount
 from ackcheck.harness.proxy import RouteProxies, free_ports, port_in_use
 
 _PR_SET_PDEATHSIG = 1
@@ -46,8 +52,18 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 def workdir_parent() -> str | None:
-    """Where run directories go: ``$ACKCHECK_TMPDIR`` or the system temp dir."""
-    return os.environ.get("ACKCHECK_TMPDIR") or None
+    """Where run directories go: ``$ACKCHECK_TMPDIR`` or the system temp dir. A set
+    ``$ACKCHECK_TMPDIR`` must be a writable directory (a one-line HarnessError)."""
+    parent = os.environ.get("ACKCHECK_TMPDIR") or None
+    if parent is None:
+        return None
+    if not os.path.exists(parent):
+        raise HarnessError(f"ACKCHECK_TMPDIR={parent} does not exist")
+    if not os.path.isdir(parent):
+        raise HarnessError(f"ACKCHECK_TMPDIR={parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise HarnessError(f"ACKCHECK_TMPDIR={parent} is not writable")
+    return parent
 
 
 class NatsNode:
@@ -126,6 +142,7 @@ class NatsCluster:
         self.proxies: RouteProxies | None = None
         self._cleanup_handle: int | None = None
         self._link_ports: dict[tuple[int, int], int] = {}
+        self.blocked: frozenset[tuple[int, int]] = frozenset()  # directed links cut now
         self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -146,14 +163,25 @@ class NatsCluster:
             reason = fuse_unavailable_reason()
             if reason:
                 raise HarnessError(f"FUSE is unavailable: {reason}")
+        parent = workdir_parent()
         self._cleanup_handle = cleanup.register(self.close)
-        self.workdir = Path(tempfile.mkdtemp(prefix="ackcheck-nats-", dir=workdir_parent()))
+        # Created and remembered with signals held: an interrupt in between would leave
+        # a directory that close() does not know of.
+        with cleanup.signals_blocked():
+            try:
+                self.workdir = Path(tempfile.mkdtemp(prefix="ackcheck-nats-", dir=parent))
+            except OSError as exc:
+                where = f"ACKCHECK_TMPDIR={parent}" if parent else "the temp dir"
+                raise HarnessError(
+                    f"cannot create a work dir in {where}: {exc.strerror or exc}"
+                ) from None
         self._make_nodes()
         self._start_proxies()
         for node in self.nodes:
             self._write_config(node)
             if self.fuse:
-                node.mount = LazyMount(node.backing, node.store, node.root / "lazyfs.sock")
+                with cleanup.signals_blocked():  # remembered before its process exists
+                    node.mount = LazyMount(node.backing, node.store, node.root / "lazyfs.sock")
                 node.mount.start()
             else:
                 node.store.mkdir(parents=True, exist_ok=True)
@@ -222,6 +250,10 @@ class NatsCluster:
             self.proxies = None
         if self.workdir is not None and not self.keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
+            if self.workdir.exists():  # a mount that outlived its stop: detach, retry
+                for node in self.nodes:
+                    unmount(node.store)
+                shutil.rmtree(self.workdir, ignore_errors=True)
         if self._cleanup_handle is not None:
             handle, self._cleanup_handle = self._cleanup_handle, None
             cleanup.run(handle)  # already done; just forget the registration
@@ -236,7 +268,9 @@ class NatsCluster:
             if port_in_use(port):
                 raise HarnessError(f"port {port} for {node.name} is already in use")
         assert self.binary is not None
-        with open(node.log, "ab") as log:
+        # the process and node.proc come into being together (signals held): an
+        # interrupt in between would leave a server that close() does not know of
+        with open(node.log, "ab") as log, cleanup.signals_blocked():
             node.proc = subprocess.Popen(
                 [str(self.binary), "-c", str(node.conf)],
                 stdin=subprocess.DEVNULL,
@@ -301,8 +335,10 @@ class NatsCluster:
 
     # ------------------------------------------------------------------ network
     def set_blocked(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Cut exactly these directed links (``blocked`` remembers them at once)."""
         assert self.proxies is not None
-        self.proxies.set_blocked(pairs)
+        self.blocked = frozenset(pairs)
+        self.proxies.set_blocked(self.blocked)
 
     def heal(self) -> None:
         self.set_blocked(())
@@ -339,6 +375,17 @@ class NatsCluster:
             raise HarnessError(f"unknown log part {part!r} (want one of {LOG_PARTS})")
         found = [p for p in found if p.stem.isdigit() and p.stat().st_size > 0]
         return sorted(found, key=lambda p: (str(p.parent), int(p.stem)))
+
+    def stored_stream(self, index: int) -> list[tuple[int, str]]:
+        """The stream as server ``index`` holds it in its store files (through its mount:
+        what the OS would give the server, page cache included): (sequence, value)."""
+        blocks = []
+        for path in self.log_blocks(index, "stream"):
+            try:
+                blocks.append(path.read_bytes())
+            except OSError:
+                continue
+        return stream_entries(blocks)
 
     def _xor(self, path: Path, start: int, mask: bytes) -> int:
         """XOR ``mask`` into ``path`` at ``start`` (clipped to its end) and fsync it;

@@ -11,12 +11,20 @@ state on the real cluster instead (see ``docs/real-cluster.md``):
   killed, damaged and started again) is followed by waiting until it is healthy again;
 * the final phase heals, resumes and starts every server, waits until all routes are up,
   the stream has a leader and every replica is current, then reads every server's copy.
+
+Faults the model had within ``batch_us`` of each other (and no committed write between
+them) are carried out together, as the model had them concurrent, and the nodes they
+start are then waited for together. With ``leader_targets`` (``harness.steering``) the
+model's leader after each group of faults, and in the final phase, is enforced before
+the run goes on; with ``Workload.warm`` the cluster first gets the warm-up's durable
+prefix (``harness.warmup``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,6 +34,15 @@ import attrs
 from ackcheck.errors import ConfigError, HarnessError
 from ackcheck.harness.cluster import LOG_PARTS, NatsCluster
 from ackcheck.harness.config import STREAM
+from ackcheck.harness.steering import (
+    STREAM_GONE_S,
+    LeaderTarget,
+    Steerer,
+    SteerStep,
+    stream_exists_anywhere,
+)
+from ackcheck.harness.waiting import wait_until
+from ackcheck.harness.warmup import WARM_SYNCS, WarmUp, warm_up
 from ackcheck.harness.workload import OpLog, Publisher, create_stream, read_node
 from ackcheck.history import FaultEvent, FinalRead, History
 from ackcheck.schedule import (
@@ -48,8 +65,8 @@ from ackcheck.schedule import (
 from ackcheck.sim import partition_graph
 
 _POLL_S = 0.05
-# After recovery, a stream no server has for this long was forgotten (its meta log lost).
-STREAM_GONE_S = 3.0
+# An unsettled stream whose every server's view stays the same this long will not settle.
+STABLE_S = 8.0
 
 
 def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -60,6 +77,11 @@ def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float) -> N
 def _log_parts(_inst: object, _attribute: object, value: tuple[str, ...]) -> None:
     if not isinstance(value, tuple) or not value or any(p not in LOG_PARTS for p in value):
         raise ConfigError(f"log_parts must name some of {LOG_PARTS}, got {value!r}")
+
+
+def _warm_sync(_inst: object, _attribute: object, value: str) -> None:
+    if value not in WARM_SYNCS:
+        raise ConfigError(f"warm_sync must be one of {', '.join(WARM_SYNCS)}, got {value!r}")
 
 
 @attrs.frozen
@@ -73,13 +95,28 @@ class RunOptions:
     log_parts: tuple[str, ...] = attrs.field(default=LOG_PARTS, validator=_log_parts)
     mark_wait_s: float = 5.0  # longest extra wait for an ack mark
     restart_wait_s: float = 15.0  # longest wait for a restarted server to be healthy
-    settle_s: float = 30.0  # longest final phase (heal .. reads done)
+    settle_s: float = 30.0  # longest final phase (heal .. reads done), steering apart
     interval_s: float | None = None  # overrides the workload's publish interval
     timeout_s: float | None = None  # overrides the workload's publish timeout
+    steer: bool = True  # enforce ``leader_targets`` (see harness.steering)
+    steer_wait_s: float = attrs.field(default=25.0, validator=_positive)  # per target
+    # model µs within which faults (with no committed write between) are one group
+    batch_us: int = 20_000
+    # how a warm schedule's prefix becomes durable: the mounts' writeback, or the
+    # servers' own sync timers (see harness.warmup)
+    warm_sync: str = attrs.field(default="os", validator=_warm_sync)
+    warm_wait_s: float = 60.0  # longest wait for each warm-up step
     # Derived from the model's history by ``replay_on_nats`` (left empty: none):
-    ack_marks: Mapping[int, int] = attrs.field(factory=dict)  # fault position -> acks
+    # fault position -> acks the real clients must get after the previous fault (or the
+    # start) before it: the client writes the model committed in that window
+    ack_marks: Mapping[int, int] = attrs.field(factory=dict)
     # fault position -> the value the model's damaged log record held (faultmap)
     fault_values: Mapping[int, str] = attrs.field(factory=dict)
+    leader_targets: tuple[LeaderTarget, ...] = ()  # the model's elections (steering)
+    # value -> model time: the value is published only once every fault and election
+    # the model had up to then is done, so each window between them gets the writes the
+    # model committed in it (the model's commit time; its first publish if never)
+    gates: Mapping[str, int] = attrs.field(factory=dict)
 
 
 def blocked_pairs(nodes: int, fault: Partition) -> set[tuple[int, int]]:
@@ -217,25 +254,30 @@ def apply_fault(
 
 
 class _Clock:
+    """Real time since the run began; faults are due at their model time (scaled) plus
+    the time spent steering, so the gaps between faults survive a steering wait."""
+
     def __init__(self) -> None:
         self.t0 = time.monotonic()
+        self.held_s = 0.0
 
     def now_us(self) -> int:
         return int((time.monotonic() - self.t0) * US_PER_S)
 
     async def until(self, at_us: int, scale: float) -> None:
-        delay = self.t0 + at_us / US_PER_S * scale - time.monotonic()
+        delay = self.t0 + self.held_s + at_us / US_PER_S * scale - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
 
 
-async def _wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await asyncio.to_thread(predicate):
-            return True
-        await asyncio.sleep(_POLL_S)
-    return False
+@attrs.frozen
+class DriveResult:
+    """A real run: its history, and what the harness did besides the schedule."""
+
+    history: History
+    steering: tuple[SteerStep, ...] = ()
+    warm: WarmUp | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _healthy(cluster: NatsCluster, index: int) -> bool:
@@ -263,68 +305,172 @@ def stream_settled(cluster: NatsCluster) -> str:
     return ""
 
 
-def stream_exists_anywhere(cluster: NatsCluster) -> bool:
-    return any(cluster.stream_state(n.index, STREAM) is not None for n in cluster.nodes)
-
-
-async def _apply_timed(
-    cluster: NatsCluster, faults: Sequence[TimedFault], clock: _Clock, log: OpLog,
-    options: RunOptions, events: list[FaultEvent],
-) -> None:
+def fault_groups(faults: Sequence[TimedFault], options: RunOptions) -> list[list[int]]:
+    """Positions of faults carried out together: each within ``batch_us`` of its group's
+    first, with no ack mark (no write the model committed) in between."""
+    groups: list[list[int]] = []
     for position, tf in enumerate(faults):
-        await clock.until(tf.at, options.time_scale)
-        mark = options.ack_marks.get(position)
-        note_extra = ""
-        if mark is not None and log.acks() < mark:
-            deadline = time.monotonic() + options.mark_wait_s
-            while log.acks() < mark and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            if log.acks() < mark:
-                note_extra = f"; only {log.acks()} of the model's {mark} acks by then"
-        at = clock.now_us()
-        context = FaultContext(options.fault_values.get(position), options.log_parts)
+        if (groups and tf.at - faults[groups[-1][0]].at <= options.batch_us
+                and not options.ack_marks.get(position)):
+            groups[-1].append(position)
+        else:
+            groups.append([position])
+    return groups
+
+
+class _FaultPhase:
+    """Carries out the schedule's faults group by group and enforces the model's
+    elections at their model times in between (``steerer``)."""
+
+    def __init__(self, cluster: NatsCluster, faults: Sequence[TimedFault], clock: _Clock,
+                 log: OpLog, options: RunOptions, steerer: Steerer | None) -> None:
+        self.cluster = cluster
+        self.faults = faults
+        self.clock = clock
+        self.log = log
+        self.options = options
+        self.steerer = steerer
+        self.events: list[FaultEvent] = []
+        self.next_at: float = -1.0  # model time of the next item not done (inf: all)
+        self._moved = asyncio.Event()
+
+    async def reached(self, at: int) -> None:
+        """Return once every item of the timeline at or before model time ``at`` is
+        done (or the phase ended)."""
+        while self.next_at <= at:
+            self._moved.clear()
+            await self._moved.wait()
+
+    def _advance(self, next_at: float) -> None:
+        self.next_at = next_at
+        self._moved.set()
+
+    def _timeline(self) -> list[tuple[int, int, Any]]:
+        """(model time, 0 for faults / 1 for an election, the group or target), in order:
+        at one microsecond the faults come first, as in the simulator."""
+        items: list[tuple[int, int, Any]] = [
+            (self.faults[g[0]].at, 0, g) for g in fault_groups(self.faults, self.options)
+        ]
+        if self.steerer is not None:
+            items += [(t.at, 1, t) for t in self.options.leader_targets if not t.final]
+        return sorted(items, key=lambda item: (item[0], item[1]))
+
+    async def run(self) -> None:
         try:
-            outcome = apply_fault(cluster, tf.fault, context)
+            await self._run()
+        finally:
+            self._advance(float("inf"))
+
+    async def _run(self) -> None:
+        window_acks = self.log.acks()
+        for at, kind, item in self._timeline():
+            self._advance(at)  # every item before this one is done
+            await self.clock.until(at, self.options.time_scale)
+            if kind == 1:
+                assert self.steerer is not None
+                step = await self.steerer.enforce(item, self.cluster.blocked)
+                self.clock.held_s += step.waited_s
+                continue
+            first = item[0]
+            short = await self._await_mark(first, window_acks)
+            window_acks = self.log.acks()
+            started: list[tuple[int, int]] = []  # (event index, node)
+            for position in item:
+                outcome = self._apply(position, short if position == first else "")
+                started += [(len(self.events) - 1, n) for n in outcome.started]
+            await self._await_started(started)
+
+    async def _await_mark(self, position: int, window_acks: int) -> str:
+        mark = self.options.ack_marks.get(position)
+        if not mark:
+            return ""
+        log = self.log
+        ok = await wait_until(lambda: log.acks() - window_acks >= mark,
+                              self.options.mark_wait_s, poll_s=0.01)
+        if ok:
+            return ""
+        return (f"; only {log.acks() - window_acks} of the model's {mark} committed writes "
+                "acked since the previous fault")
+
+    def _apply(self, position: int, extra: str) -> Outcome:
+        tf = self.faults[position]
+        at = self.clock.now_us()
+        context = FaultContext(self.options.fault_values.get(position), self.options.log_parts)
+        try:
+            outcome = apply_fault(self.cluster, tf.fault, context)
         except HarnessError as exc:
             outcome = Outcome(False, f"not carried out: {exc}")
-        note = outcome.note
-        for node in outcome.started:
-            if not await _wait_for(lambda n=node: _healthy(cluster, n), options.restart_wait_s):
-                note += f" (n{node} not healthy within {options.restart_wait_s:.0f}s)"
-        events.append(
-            FaultEvent(at, tf.fault, outcome.applied, (note + note_extra).strip("; "))
+        self.events.append(
+            FaultEvent(at, tf.fault, outcome.applied, (outcome.note + extra).strip("; "))
         )
+        return outcome
+
+    async def _await_started(self, started: Sequence[tuple[int, int]]) -> None:
+        """Wait, together, for the servers one group of faults started."""
+        cluster, limit = self.cluster, self.options.restart_wait_s
+        waits = [wait_until(functools.partial(_healthy, cluster, node), limit)
+                 for _, node in started]
+        for (index, node), ok in zip(started, await asyncio.gather(*waits), strict=True):
+            if not ok:
+                event = self.events[index]
+                self.events[index] = attrs.evolve(
+                    event, note=f"{event.note} (n{node} not healthy within {limit:.0f}s)".strip()
+                )
 
 
 async def drive(cluster: NatsCluster, schedule: Schedule, options: RunOptions) -> History:
     """Run ``schedule`` on ``cluster`` (already started) and return the real history."""
+    return (await drive_recorded(cluster, schedule, options)).history
+
+
+async def drive_recorded(cluster: NatsCluster, schedule: Schedule, options: RunOptions
+                         ) -> DriveResult:
+    """Run ``schedule`` on ``cluster`` (already started): warm-up (if the workload is
+    warm), faults with steering, final phase; the history and what was done besides."""
     if schedule.nodes != cluster.size:
         raise HarnessError(
             f"the schedule has {schedule.nodes} nodes, the cluster {cluster.size}"
         )
     await create_stream(cluster.nodes[0].client_url, cluster.size)
-    if not await _wait_for(lambda: not stream_settled(cluster), 20):
+    if not await wait_until(lambda: not stream_settled(cluster), 20):
         raise HarnessError(f"stream not ready: {stream_settled(cluster)}")
-    clock = _Clock()
-    log = OpLog(clock.now_us)
     wl = schedule.workload
+    log = OpLog(lambda: 0)  # the warm-up's writes were acknowledged "before time 0"
+    warm = None
+    if wl.warm:
+        warm = await warm_up(cluster, wl, log, sync=options.warm_sync,
+                             sync_interval_s=_interval_s(cluster.sync_interval),
+                             wait_s=options.warm_wait_s)
+        if not await wait_until(lambda: not stream_settled(cluster), options.warm_wait_s):
+            raise HarnessError(f"stream not ready after the warm-up: {stream_settled(cluster)}")
+    clock = _Clock()
+    log.now_us = clock.now_us
     interval_s = options.interval_s
     if interval_s is None:
         interval_s = wl.interval / US_PER_S * options.time_scale
     timeout_s = options.timeout_s
     if timeout_s is None:
         timeout_s = max(wl.timeout / US_PER_S * options.time_scale, 0.5)
+    warm_counts = [len(v) for v in wl.warm_values()]
     publishers = [
         Publisher(
-            c, c % cluster.size, cluster.nodes[c % cluster.size].client_url, values, log,
+            c, c % cluster.size, cluster.nodes[c % cluster.size].client_url,
+            values[warm_counts[c]:], log,
             interval_s=interval_s, timeout_s=timeout_s, pipeline=options.pipeline,
         )
         for c, values in enumerate(wl.values())
     ]
-    events: list[FaultEvent] = []
-    fault_task = asyncio.ensure_future(
-        _apply_timed(cluster, schedule.sorted_faults(), clock, log, options, events)
-    )
+    steerer = Steerer(cluster, options.steer_wait_s) if options.steer else None
+    phase = _FaultPhase(cluster, schedule.sorted_faults(), clock, log, options, steerer)
+
+    async def gate(value: str) -> None:
+        at = options.gates.get(value)
+        if at is not None:
+            await phase.reached(at)
+
+    for p in publishers:
+        p.gate = gate if options.gates else None
+    fault_task = asyncio.ensure_future(phase.run())
     await clock.until(wl.start, options.time_scale)
     pub_tasks = [asyncio.ensure_future(p.run()) for p in publishers]
     try:
@@ -343,16 +489,29 @@ async def drive(cluster: NatsCluster, schedule: Schedule, options: RunOptions) -
         await p.close()
     _close_dangling(log)
     heal_time = clock.now_us()
-    final_reads = await final_phase(cluster, options)
-    return History(
+    final_targets = [t for t in options.leader_targets if t.final]
+    final_reads, notes = await final_phase(cluster, options, steerer, final_targets)
+    history = History(
         nodes=cluster.size,
         ops=tuple(log.ops),
-        faults=tuple(events),
+        faults=tuple(phase.events),
         final_reads=tuple(final_reads),
         heal_time=heal_time,
         end_time=clock.now_us(),
         source=f"nats-server {cluster.version}",
     )
+    steps = tuple(steerer.steps) if steerer is not None else ()
+    return DriveResult(history, steps, warm, tuple(notes))
+
+
+def _interval_s(sync_interval: str | None) -> float | None:
+    """Seconds of a nats ``sync_interval`` (None for ``always`` or the default)."""
+    if not sync_interval or sync_interval == "always":
+        return None
+    from ackcheck.model import RaftConfig
+
+    us = RaftConfig(fsync=sync_interval).fsync_interval
+    return None if us is None else us / US_PER_S
 
 
 def _close_dangling(log: OpLog) -> None:
@@ -369,23 +528,44 @@ def _close_dangling(log: OpLog) -> None:
             log.add(process, "info", "publish", value, node)
 
 
-async def final_phase(cluster: NatsCluster, options: RunOptions) -> list[FinalRead]:
-    """Heal, resume, start every server; wait for a settled stream; read each copy."""
-    deadline = time.monotonic() + options.settle_s
-    cluster.heal()
+async def final_phase(
+    cluster: NatsCluster, options: RunOptions, steerer: Steerer | None = None,
+    targets: Sequence[LeaderTarget] = (),
+) -> tuple[list[FinalRead], list[str]]:
+    """Heal, resume, start every server; steer to the model's final leader; wait for a
+    settled stream; read each server's own copy. Returns the reads and notes.
+
+    A read is complete when the server served as many entries as its own ``/jsz``
+    counts, settled cluster or not: servers that serve different acknowledged prefixes
+    are how split brain shows (per-node loss), and must not be hidden as incomplete."""
+    started = time.monotonic()
+    steering = list(targets) if steerer is not None else []
+    # The model heals into its first final election: so the links of that election are
+    # cut from the heal on, before any route comes back and lets the others catch up.
+    cluster.set_blocked(steering[0].cut(cluster.size) if steering else ())
     for node in cluster.nodes:
         cluster.resume(node.index)
         cluster.start_node(node.index)
-    remaining = max(1.0, deadline - time.monotonic())
+    notes: list[str] = []
+    steered = 0.0
+    for target in steering:
+        assert steerer is not None
+        steered += (await steerer.enforce(target, frozenset())).waited_s
+    cluster.heal()
     try:
-        await asyncio.to_thread(cluster.wait_ready, remaining)
+        await asyncio.to_thread(cluster.wait_ready, options.settle_s)
     except HarnessError as exc:
-        return [FinalRead(n.index, (), complete=False, error=str(exc)) for n in cluster.nodes]
+        return [FinalRead(n.index, (), complete=False, error=str(exc)) for n in cluster.nodes], [
+            f"final phase: {exc}"]
+    deadline = started + options.settle_s + steered
     gone = await _wait_settled_or_gone(cluster, deadline)
     unsettled = "" if gone else await asyncio.to_thread(stream_settled, cluster)
     if gone or (unsettled and not await asyncio.to_thread(stream_exists_anywhere, cluster)):
         # Every server forgot the stream: a complete answer, and it holds nothing.
-        return [FinalRead(n.index, (), complete=True) for n in cluster.nodes]
+        return [FinalRead(n.index, (), complete=True) for n in cluster.nodes], [
+            "no server has the stream any more"]
+    if unsettled:
+        notes.append(f"stream never settled ({unsettled}); each server read as it is")
     budget = max(2.0, deadline - time.monotonic())
 
     def state_of(i: int) -> Callable[[], Any]:
@@ -394,18 +574,46 @@ async def final_phase(cluster: NatsCluster, options: RunOptions) -> list[FinalRe
     reads = await asyncio.gather(
         *[read_node(n.index, n.client_url, state_of(n.index), budget) for n in cluster.nodes]
     )
-    if unsettled:
-        reads = [
-            attrs.evolve(r, complete=False, error=r.error or f"stream never settled: {unsettled}")
-            for r in reads
-        ]
-    return list(reads)
+    return [await _from_store(cluster, r, notes) for r in reads], notes
+
+
+async def _from_store(cluster: NatsCluster, read: FinalRead, notes: list[str]) -> FinalRead:
+    """A read whose count disagrees with the server's own ``/jsz`` was served by other
+    servers: a replica that is not current (split brain, or never caught up) leaves
+    direct gets to the others. What that server holds is then read from its store files
+    (``NatsCluster.stored_stream``), and it counts as its read if the count agrees."""
+    if read.complete and not read.error:
+        return read
+    node = cluster.nodes[read.node]
+    entries = await asyncio.to_thread(cluster.stored_stream, read.node)
+    state = ((await asyncio.to_thread(cluster.stream_state, read.node, STREAM)) or {}).get(
+        "state") or {}
+    if not node.up or state.get("messages") != len(entries):
+        return read
+    notes.append(f"{node.name} read from its store files ({len(entries)} entries; its "
+                 f"direct gets: {read.error or 'incomplete'})")
+    return FinalRead(read.node, tuple(entries), complete=True)
+
+
+def _views(cluster: NatsCluster) -> tuple[Any, ...]:
+    """Each server's own (message count, last sequence, leader) of the stream."""
+    out = []
+    for node in cluster.nodes:
+        detail = cluster.stream_state(node.index, STREAM) or {}
+        state = detail.get("state") or {}
+        leader = (detail.get("cluster") or {}).get("leader")
+        out.append((state.get("messages"), state.get("last_seq"), leader))
+    return tuple(out)
 
 
 async def _wait_settled_or_gone(cluster: NatsCluster, deadline: float) -> bool:
-    """Wait until the stream settles (False) or no server has had it for
-    ``STREAM_GONE_S`` seconds with a meta leader elected (True: it is gone)."""
+    """Wait until the stream settles (False), or no server has had it for
+    ``STREAM_GONE_S`` seconds with a meta leader elected (True: it is gone), or every
+    server's view of it has not changed for ``STABLE_S`` (False: split brain, a lagging
+    replica that never catches up; reading now reads what it will hold)."""
     missing_since: float | None = None
+    last_views: tuple[Any, ...] = ()
+    stable_since = time.monotonic()
     while time.monotonic() < deadline:
         if not await asyncio.to_thread(stream_settled, cluster):
             return False
@@ -415,6 +623,11 @@ async def _wait_settled_or_gone(cluster: NatsCluster, deadline: float) -> bool:
             missing_since = time.monotonic()
         elif time.monotonic() - missing_since >= STREAM_GONE_S:
             return True
+        views = await asyncio.to_thread(_views, cluster)
+        if views != last_views:
+            last_views, stable_since = views, time.monotonic()
+        elif missing_since is None and time.monotonic() - stable_since >= STABLE_S:
+            return False
         await asyncio.sleep(_POLL_S * 2)
     return False
 
@@ -424,3 +637,11 @@ def run_on_cluster(
 ) -> History:
     """Synchronous wrapper: one event loop per run, in the calling (main) thread."""
     return asyncio.run(drive(cluster, schedule, options or RunOptions()))
+
+
+def run_recorded(
+    cluster: NatsCluster, schedule: Schedule, options: RunOptions | None = None
+) -> DriveResult:
+    """Like :func:`run_on_cluster`, with what the harness did besides (steering, warm-up,
+    notes)."""
+    return asyncio.run(drive_recorded(cluster, schedule, options or RunOptions()))

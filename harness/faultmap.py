@@ -30,6 +30,13 @@ def _log_files_at(model: History, actor: str, until: int) -> dict[str, list[_Wri
             break
         if ev.actor != actor:
             continue
+        if ev.kind == "warm-start":  # files a warm start began with (ackcheck.sim.warmup)
+            for warm_name, ranges in (ev.data.get("tags") or {}).items():
+                if str(warm_name).startswith(LOG_DIR):
+                    files[str(warm_name)] = [
+                        (int(a), int(b) - int(a), (str(tag),)) for a, b, tag in ranges
+                    ]
+            continue
         name = str(ev.data.get("file", ""))
         if not name.startswith(LOG_DIR):
             continue

@@ -26,9 +26,12 @@ _PIP_TIMEOUT_S = 120
 
 
 def cache_root() -> Path:
-    """``$ACKCHECK_CACHE`` or ``$XDG_CACHE_HOME/ackcheck`` (default ``~/.cache``)."""
+    """``$ACKCHECK_CACHE`` or ``$XDG_CACHE_HOME/ackcheck`` (default ``~/.cache``). A set
+    ``$ACKCHECK_CACHE`` that exists must be a directory (a one-line HarnessError)."""
     override = os.environ.get("ACKCHECK_CACHE")
     if override:
+        if os.path.exists(override) and not os.path.isdir(override):
+            raise HarnessError(f"ACKCHECK_CACHE={override} is not a directory")
         return Path(override)
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(xdg) / "ackcheck"
@@ -125,7 +128,11 @@ def install(version: str) -> Path:
     target = binary_path(version)
     if target.is_file() and os.access(target, os.X_OK):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"cannot create the binary cache {target.parent}: "
+                           f"{exc.strerror or exc}") from None
     with tempfile.TemporaryDirectory(prefix="ackcheck-pip-") as tmp:
         proc = _pip(
             "download", "--no-deps", "--only-binary=:all:", f"{PACKAGE}=={version}", "-d", tmp,

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ackcheck.errors import HarnessError
+from ackcheck.harness.cleanup import signals_blocked
 
 PAGE = 64 * 1024
 _SYNC_FLAGS = os.O_SYNC | os.O_DSYNC
@@ -434,7 +435,7 @@ class LazyMount:
         self.backing.mkdir(parents=True, exist_ok=True)
         self.mountpoint.mkdir(parents=True, exist_ok=True)
         # Its stderr goes to a file, never a pipe: a full pipe would hang the file system.
-        with open(self.log, "ab") as log:
+        with open(self.log, "ab") as log, signals_blocked():  # the process and _proc together
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "ackcheck.harness.lazyfs",
                  str(self.backing), str(self.mountpoint), str(self.control)],
@@ -483,6 +484,18 @@ class LazyMount:
 
     def status(self) -> str:
         return self.ask("status")
+
+    def sync(self) -> str:
+        """Write every unsynced byte to the backing files (an OS writeback)."""
+        return self.ask("sync")
+
+    def unsynced_bytes(self) -> int:
+        """Bytes still only in the page cache, from ``status``."""
+        reply = self.status()
+        for word in reply.split():
+            if word.startswith("bytes="):
+                return int(word.removeprefix("bytes="))
+        raise HarnessError(f"lazyfs status said {reply!r}")
 
     def stop(self) -> None:
         """Unmount and end the server process (idempotent)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
@@ -99,6 +99,31 @@ async def create_stream(
         await nc.close()
 
 
+async def request_stepdown(
+    urls: list[str], stream: str, preferred: str, timeout: float = 2.0
+) -> bool:
+    """Ask the stream's leader to hand over to server ``preferred``
+    (``$JS.API.STREAM.LEADER.STEPDOWN.<stream>`` with a preferred placement; only the
+    leader answers). True if it said yes; any failure is False, never an exception."""
+    body = json.dumps({"placement": {"preferred": preferred}}).encode()
+    for url in urls:
+        try:
+            nc = await nats.connect(servers=[url], connect_timeout=timeout,
+                                    allow_reconnect=False, error_cb=_quiet)
+        except Exception:
+            continue
+        try:
+            msg = await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}", body,
+                                   timeout=timeout)
+            return bool(json.loads(msg.data or b"{}").get("success"))
+        except Exception:
+            continue
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(nc.close(), timeout)
+    return False
+
+
 class OpLog:
     """Appends history ops with times in microseconds since the run began."""
 
@@ -125,6 +150,7 @@ class Publisher:
     def __init__(
         self, client: int, node: int, url: str, values: list[str], log: OpLog,
         *, interval_s: float, timeout_s: float, pipeline: int,
+        gate: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
         self.node = node
@@ -134,6 +160,7 @@ class Publisher:
         self.interval_s = interval_s
         self.timeout_s = timeout_s
         self.pipeline = max(1, pipeline)
+        self.gate = gate  # awaited before each value is published (the driver's gates)
         self.stopped = asyncio.Event()
         self._nc: Any = None
 
@@ -146,6 +173,8 @@ class Publisher:
             for value in self.values:
                 if self.stopped.is_set():
                     break
+                if self.gate is not None:
+                    await self.gate(value)
                 await slots.acquire()
                 if self.stopped.is_set():
                     slots.release()

@@ -68,6 +68,13 @@ KNOBS: dict[str, str] = {
     "fail-stop | repair",
     "block_size": "bytes per log block file before rolling to a new one",
     "snapshot_interval": "take a snapshot every N applied entries (0 = never)",
+    "compact_interval": "also snapshot (and compact the log) on a ticker of this period, "
+    "if anything was applied since the last snapshot (duration; 0 = never; NATS: 2m, "
+    "server/jetstream_cluster.go:2480-2487 at v2.12.1)",
+    "compact_jitter": "each process adds a random 0..this to its compaction period, drawn "
+    "once at start (duration; NATS: 1m, server/jetstream_cluster.go:2486)",
+    "compact_bytes": "also snapshot once the log holds more than this many bytes past the "
+    "last snapshot (0 = never; NATS: 8 MiB, server/jetstream_cluster.go:2481,2711)",
 }
 
 
@@ -143,6 +150,9 @@ class RaftConfig:
     on_bad_snapshot: str = _choice("on_bad_snapshot", BAD_SNAPSHOT_ACTIONS, "fail-stop")
     block_size: int = 4096
     snapshot_interval: int = 32
+    compact_interval: int = _time_field("compact_interval", 0)
+    compact_jitter: int = _time_field("compact_jitter", 0)
+    compact_bytes: int = 0
 
     def __attrs_post_init__(self) -> None:
         if self.replicas is not None and (
@@ -164,7 +174,7 @@ class RaftConfig:
             )
         if not isinstance(self.checksums, bool):
             raise ConfigError(f"checksums: expected true or false, got {self.checksums!r}")
-        for name, low in (("block_size", 64), ("snapshot_interval", 0)):
+        for name, low in (("block_size", 64), ("snapshot_interval", 0), ("compact_bytes", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ConfigError(f"{name}: expected an int >= {low}, got {v!r}")
@@ -186,8 +196,11 @@ class RaftConfig:
         return _duration_us("fsync", self.fsync)
 
 
-_DURATION_KNOBS = ("election_timeout_min", "election_timeout_max", "heartbeat")
-_INT_KNOBS = ("block_size", "snapshot_interval")
+_DURATION_KNOBS = (
+    "election_timeout_min", "election_timeout_max", "heartbeat", "compact_interval",
+    "compact_jitter",
+)
+_INT_KNOBS = ("block_size", "snapshot_interval", "compact_bytes")
 
 
 def parse_knob(knob: str, text: str) -> Any:

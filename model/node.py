@@ -71,6 +71,7 @@ from ackcheck.node import (
 
 MAX_BATCH = 64  # entries per AppendEntries: bounds one message during catch-up
 ELECTION, HEARTBEAT, SYNC = "election", "heartbeat", "sync"
+COMPACT = "compact"  # the compaction ticker (``compact_interval``; off by default)
 
 
 class Held(NamedTuple):
@@ -147,6 +148,7 @@ class RaftNode:
         self.match: dict[int, int] = {}
         self.waiting: dict[int, list[ClientRequest]] = {}  # log index -> its publishes
         self.held: list[Held] = []
+        self._compact_period = 0  # this process's compaction period (``compact_interval``)
 
     # ------------------------------------------------------------------ interface
 
@@ -373,6 +375,7 @@ class RaftNode:
         if self.repairing or self.vote_unknown:
             self._persist_vote(out)  # the duty to repair survives the next restart
             self._ask_terms(out)
+        self._arm_compaction(out)
         out.append(self._election_timer())
         return out
 
@@ -477,14 +480,51 @@ class RaftNode:
 
     def _maybe_snapshot(self, out: list[Output]) -> None:
         interval = self.cfg.snapshot_interval
-        if not interval or self.applied - self.base < interval:
-            return
+        if (interval and self.applied - self.base >= interval) or self._log_too_big():
+            self._snapshot_applied(out)
+
+    def _snapshot_applied(self, out: list[Output]) -> None:
+        """Snapshot everything applied and compact the log up to it."""
         index = self.applied
+        if index <= self.base:
+            return
         term = self.term_at(index) or 0
         self._write_snapshot(term, index, self.stream, out)
         self._compact_to(index, out)
         self.base, self.base_term, self.snap_seq = index, term, len(self.stream)
         self.durable = max(self.durable, index)
+
+    # ------------------------------------------------------------------ compaction
+    # NATS compacts a stream's Raft group on a ticker, not every N entries: period 2m plus
+    # a random 0-1m drawn once per stream monitor (``monitorStream``,
+    # server/jetstream_cluster.go:2480-2487 at v2.12.1), skipped when nothing changed
+    # (:2527); past 65,536 entries or 8 MiB it compacts at once (:2711).
+
+    def _arm_compaction(self, out: list[Output]) -> None:
+        """Start the compaction ticker (``compact_interval`` > 0), its period fixed for
+        this process's life as NATS' ``time.NewTicker`` is."""
+        interval = self.cfg.compact_interval
+        if not interval:
+            return
+        jitter = self.cfg.compact_jitter
+        self._compact_period = interval + (self.rng.randint(0, jitter) if jitter else 0)
+        out.append(SetTimer(COMPACT, self._compact_period))
+
+    def _on_compact_tick(self, out: list[Output]) -> None:
+        if self.applied > self.base:  # nothing applied since the last snapshot: skip
+            self._snapshot_applied(out)
+        out.append(SetTimer(COMPACT, self._compact_period))
+
+    def _log_too_big(self) -> bool:
+        """More than ``compact_bytes`` of log records past the snapshot (NATS' WAL size,
+        ``n.Size()``)."""
+        limit = self.cfg.compact_bytes
+        if not limit:
+            return False
+        total = sum(b.size for b in self.blocks)
+        if self.locs and self.blocks and self.locs[0].block == self.blocks[0].number:
+            total -= self.locs[0].offset
+        return total > limit
 
     # ------------------------------------------------------------------ commit
 
@@ -886,7 +926,8 @@ _FOLLOWER = _Role(
         TermQuery: RaftNode._on_term_query,
         TermReply: RaftNode._on_term_reply,
     },
-    timeouts={ELECTION: RaftNode._on_election_timeout, SYNC: RaftNode._on_sync},
+    timeouts={ELECTION: RaftNode._on_election_timeout, SYNC: RaftNode._on_sync,
+              COMPACT: RaftNode._on_compact_tick},
     client=RaftNode._on_client,
     publish=RaftNode._refuse_publish,
     boot=RaftNode._ignore_boot,
@@ -904,7 +945,8 @@ _CANDIDATE = _variant(
 _LEADER = _variant(
     _CANDIDATE, "leader",
     {VoteReply: RaftNode._ignore, AppendReply: RaftNode._on_append_reply},
-    timeouts={HEARTBEAT: RaftNode._on_heartbeat, SYNC: RaftNode._on_leader_sync},
+    timeouts={HEARTBEAT: RaftNode._on_heartbeat, SYNC: RaftNode._on_leader_sync,
+              COMPACT: RaftNode._on_compact_tick},
     publish=RaftNode._publish,
     leave=RaftNode._leave_leadership,
 )

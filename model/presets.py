@@ -90,13 +90,49 @@ _RAFT = RaftConfig(
     on_bad_snapshot="fail-stop",
 )
 
-# NATS 2.12.1 (nats-io/nats-server, files under server/ at tag v2.12.1): sync_interval
-# defaults to 2m (filestore.go:323; acked writes lost to it: #7564); a follower replies
-# after write() and the WAL is fsynced by the timer (raft.go:3798-3885), so the leader's
-# quorum ack precedes any fsync (#7564); tav.idx is written and synced before a vote is
-# granted (raft.go:4389-4440); empty-log votes do not count (raft.go:3276-3322); a bad
-# record truncates the block (filestore.go:1421-1640, #7549); a bad snapshot is deleted
-# and the WAL reset (raft.go:1426, #7556).
+# NATS 2.12.1, every knob audited against nats-io/nats-server at tag v2.12.1 (files under
+# server/; the same values hold at v2.14.5 and on main, 2.15.0-dev):
+# * fsync="2m": ``sync_interval`` defaults to 2 minutes (filestore.go:323), the first sync
+#   of each file store at random in [interval/2, interval] (filestore.go:9809-9812); the
+#   stream's Raft WAL, its message blocks and the meta group's WAL each have such a store
+#   and timer with that setting (jetstream_cluster.go:871, 2283-2287; stream.go:890).
+#   Acked writes lost to it: #7564.
+# * follower_ack="after-write": a follower stores an append to its WAL with write() and
+#   answers; the WAL is fsynced only by the timer (raft.go:3798-3885, storeToWAL :3976).
+# * leader_ack="quorum": the leader acks on a quorum of stored copies, its own unsynced.
+# * vote_persist="fsync": term and vote (tav.idx) are written with writeFileWithSync, i.e.
+#   O_SYNC + rename (raft.go:4236-4242, filestore.go:11793-11801), before a vote is granted
+#   (raft.go:4389-4440); snapshots the same way (raft.go:1297).
+# * empty_votes="ignore": a vote from a peer with an empty log does not count unless every
+#   peer answered (raft.go:3276-3322, the flag at :4399).
+# * checksums, on_bad_record="truncate": every record ends in a HighwayHash; a bad one
+#   truncates the block there at rebuild (filestore.go:1421-1640, #7549).
+# * on_bad_snapshot="delete": a snapshot that fails its hash is deleted and the WAL reset
+#   (raft.go:1426, #7556; v2.14.0 refuses to start instead, PRs #7566, #7580).
+# * block_size=4 MiB: a stream's Raft WAL uses defaultMediumBlockSize (filestore.go:354,
+#   jetstream_cluster.go:2287).
+# * compaction: a ticker of 2m plus a random 0-1m drawn once per stream monitor, skipped
+#   when nothing changed, and at once past 65,536 entries or 8 MiB (monitorStream,
+#   jetstream_cluster.go:2480-2487, 2527, 2711). Snapshots every 32 entries, as the
+#   textbook presets take, made a two-second run hold fsynced snapshots NATS never writes.
+# Not matched, on purpose or for want of a model (a real replay lists what differs):
+# * election timeouts 4-9 s and heartbeats every 1 s (raft.go:259-263): the model keeps
+#   the Raft paper's 150-300 ms and 50 ms so that a two-second run sees elections; the
+#   real replay steers elections to the model's outcome instead of waiting for them.
+# * a new leader snapshots at once if it never has (NeedSnapshot, raft.go:1324-1328, called
+#   at jetstream_cluster.go:2720-2721); NATS' snapshot holds the stream's state, not its
+#   messages, which live in the stream's own store.
+# * the meta group (stream assignments; its WAL synced like the others): a coordinated
+#   power failure can lose the stream's assignment and the stream with it (the real replay
+#   reports "no server has the stream any more"; #7556 shows the orphan cleanup).
+# * the stream's own message store, a second copy beside the WAL, flushed from a user-space
+#   buffer (AsyncFlush for R>1 without sync always since 2.12, PR #7163: stream.go:890,
+#   filestore.go:708-722). The WAL itself is written through (AsyncFlush false,
+#   jetstream_cluster.go:2287) and re-applied past the last snapshot at restart, and
+#   flushAllPending runs before every snapshot (jetstream_cluster.go:2532; PR #7163: "safe
+#   ... as it's backed by a replicated log that is flushed"), so what a process crash
+#   takes from that buffer the WAL gives back; the model keeps one log. (PR #7594, in
+#   v2.12.3, fixed a sync timer dropping that buffer after a long pause.)
 _NATS_2_12_1 = RaftConfig(
     fsync="2m",
     follower_ack="after-write",
@@ -107,6 +143,11 @@ _NATS_2_12_1 = RaftConfig(
     checksums=True,
     on_bad_record="truncate",
     on_bad_snapshot="delete",
+    block_size=4 * 1024 * 1024,
+    snapshot_interval=65_536,
+    compact_interval=120_000_000,  # 2m
+    compact_jitter=60_000_000,  # 1m
+    compact_bytes=8 * 1024 * 1024,
 )
 
 # Fail-stop halts a damaged node for good, which Raft survives on any number of nodes

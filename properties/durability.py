@@ -62,6 +62,7 @@ class AckImpliesDurable:
         split = _split_by_process(lost, served, order, invokes, acks)
         summary = _summary(len(acked), lost, unexpected, on_node)
         details = _details(history, lost, acks, split, unexpected, served, on_node, unconfirmed)
+        details += _node_prefix_lines(reads, on_node, order, invokes, acks)
         data = {
             "acked": len(acked),
             "read": len(served),
@@ -71,6 +72,10 @@ class AckImpliesDurable:
             "lost_postfix": {p: s["postfix"] for p, s in split.items() if s["postfix"]},
             "unexpected": unexpected,
             "lost_on_node": {node_name(n): vs for n, vs in on_node.items()},
+            "lost_on_node_split": {
+                node_name(n): _split_by_process(vs, _served_on(reads[n]), order, invokes, acks)
+                for n, vs in on_node.items()
+            },
             "unconfirmed": unconfirmed,
         }
         return Violation(self.name, summary, tuple(details), data)
@@ -132,6 +137,34 @@ def _split_by_process(
         )
         groups[where].append(value)
     return dict(sorted(split.items(), key=lambda kv: int(kv[0][1:])))
+
+
+def _served_on(read: FinalRead) -> dict[str, list[int]]:
+    """``_served_by`` of one node's read alone."""
+    return {value: [read.node] for _, value in read.entries}
+
+
+def _node_prefix_lines(
+    reads: dict[int, FinalRead],
+    on_node: dict[int, list[str]],
+    order: dict[str, int],
+    invokes: dict[str, Op],
+    acks: dict[str, list[Op]],
+) -> list[str]:
+    """Per node that lacks acked values others serve, where in each publisher's order
+    they fall, as Jepsen's per-node check splits them: a middle gap means that node
+    serves a different acknowledged prefix, not merely a shorter one."""
+    lines = []
+    for node, values in on_node.items():
+        split = _split_by_process(values, _served_on(reads[node]), order, invokes, acks)
+        counts = {k: sum(len(g[k]) for g in split.values()) for k in ("prefix", "middle",
+                                                                      "postfix")}
+        lines.append(
+            f"{node_name(node)} serves a different acked prefix: it lacks "
+            f"{counts['prefix']} at the start, {counts['middle']} in the middle and "
+            f"{counts['postfix']} at the end of its publishers' writes"
+        )
+    return capped(lines, MAX_DETAILS, "nodes")
 
 
 def _lost_on_node(

@@ -358,6 +358,20 @@ class SimDisk:
         self._misdirect[f.name] = distance
         return f"next write to {f.name} lands {distance} bytes off"
 
+    # --------------------------------------------------------------------- warm start
+
+    def image(self) -> list[tuple[str, bytes, tuple[TagRange, ...]]]:
+        """Every file as the OS holds it now (name, cached bytes, their tags)."""
+        return [(f.name, bytes(f.cached), tuple(f.ctags)) for f in self.files.values()]
+
+    def restore(self, name: str, data: bytes, tags: tuple[TagRange, ...]) -> None:
+        """Create ``name`` holding ``data`` durably (a warm start's synced file)."""
+        f = self._open(name)
+        f.durable, f.cached = bytearray(data), bytearray(data)
+        f.dtags, f.ctags = list(tags), list(tags)
+        self._incr(self._dref, f.dtags)
+        self._incr(self._cref, f.ctags)
+
     # ----------------------------------------------------------------------- residency
 
     def residency(self) -> tuple[tuple[str, ...], tuple[str, ...]]:

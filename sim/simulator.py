@@ -34,6 +34,7 @@ from ackcheck.node import (
     Write,
 )
 from ackcheck.schedule import Schedule
+from ackcheck.sim import warmup
 from ackcheck.sim.abstract import Coverage, NodeAbstract, cluster_state
 from ackcheck.sim.decisions import DecisionDriver, Fired
 from ackcheck.sim.disk_io import DiskIO
@@ -136,6 +137,8 @@ class Simulator:
                 schedule.decisions, schedule.nodes, schedule.duration, loop, self.faults,
                 None if on_decision is None else self._decided,
             )
+        if schedule.workload.warm:  # start from a warm-up's durable prefix (sim.warmup)
+            warmup.prime(self, factory, config)
         self._ran = False
 
     def _on_protocol_events(self, slot: NodeSlot, kinds: list[str]) -> None:

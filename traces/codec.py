@@ -106,12 +106,20 @@ def schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
         "duration": schedule.duration,
         "settle": schedule.settle,
         "network": canonical(attrs.asdict(schedule.network)),
-        "workload": canonical(attrs.asdict(schedule.workload)),
+        "workload": canonical(_workload_dict(schedule.workload)),
         "faults": [{"at": tf.at, **fault_to_dict(tf.fault)} for tf in schedule.faults],
     }
     if schedule.decisions:
         out["decisions"] = [decision_to_dict(d) for d in schedule.decisions]
     return out
+
+
+def _workload_dict(workload: Workload) -> dict[str, Any]:
+    """``warm`` only when set, so traces of cold runs stay byte for byte as before."""
+    d = attrs.asdict(workload)
+    if not d.get("warm"):
+        d.pop("warm", None)
+    return d
 
 
 def _known(cls: type, d: Mapping[str, Any]) -> dict[str, Any]:

@@ -140,9 +140,13 @@ def test_corpus_bit_flips_map_to_the_first_acked_write():
 
     path = Path(__file__).resolve().parents[2] / "traces" / "corpus"
     trace = load_trace(path / "nats-2.12.1-sync-always--ack-implies-durable.json.gz")
-    assert fault_values(trace.schedule, trace.history) == {0: "0-0", 1: "0-0"}
+    # crash n1, restart n1, then the flip in n0's log: the third fault hits 0-0
+    assert fault_values(trace.schedule, trace.history) == {2: "0-0"}
     sched = Schedule(nodes=3, faults=(TimedFault(1, BitFlip(node=0, target="vote")),))
     assert fault_values(sched, trace.history) == {}  # only `log` faults address records
+    # a warm start's records are found too (the warm-up wrote them, not the run)
+    warm = load_trace(path / "nats-2.12.1-sync-always--ack-implies-durable--7549.json.gz")
+    assert fault_values(warm.schedule, warm.history) == {1: "0-0"}
 
 
 @pytest.fixture
@@ -181,3 +185,15 @@ def test_corrupt_record_flips_the_same_write_in_stream_and_wal(fake_cluster: Nat
     assert any(a <= changed[wal][0] < b for a, b in parse_block(REAL_WAL).records[0].covered())
     only_stream = fake_cluster.corrupt_record(0, 0, 0, b"\x01", value="0-0", parts=("stream",))
     assert "S-R1F-x" not in only_stream and "seq 1" in only_stream
+
+
+
+def test_stream_entries_reads_live_records_in_sequence_order():
+    from ackcheck.harness.blk import EBIT, stream_entries
+
+    first = record(1, "0-0") + record(2, "0-1") + record(3, "gone", flags=EBIT)
+    second = record(4, "1-0") + record(5, "", flags=TBIT) + record(2, "0-1b")
+    assert stream_entries([first, second]) == [(1, "0-0"), (2, "0-1b"), (4, "1-0")]
+    assert stream_entries([REAL_STREAM]) == [(1, "0-0"), (2, "0-1")]
+    # a record that fails the sanity check ends its block there, as NATS' rebuild does
+    assert stream_entries([REAL_STREAM[:100]]) == [(1, "0-0")]

@@ -69,8 +69,8 @@ def test_regenerate_writes_a_replayable_corpus_trace(tmp_path: Path) -> None:
 
     from ackcheck.app.corpus import main
 
-    result = CliRunner().invoke(main, ["--preset", "nats-2.12.1", "--budget", "30",
-                                       "--dir", str(tmp_path)])
+    result = CliRunner().invoke(main, ["--bug", "nats-2.12.1--ack-implies-durable",
+                                       "--budget", "30", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / "nats-2.12.1--ack-implies-durable.json.gz"
     assert "write teaching notes: nats-2.12.1--ack-implies-durable.md" in result.output

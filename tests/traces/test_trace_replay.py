@@ -140,7 +140,7 @@ def test_nats_replay_is_handed_to_the_harness(
         def render(self) -> str:
             return "real cluster: lost 3 acked writes in 2 of 2 runs"
 
-    def fake(trace, version, *, config, repeat, keep, options):  # type: ignore[no-untyped-def]
+    def fake(trace, version, *, config, repeat, keep, options, on_run=None):  # type: ignore[no-untyped-def]
         calls.append((trace.schedule, version, config, repeat, keep, options))
         return FakeReport()
 
