@@ -86,13 +86,13 @@ def check_env_dir(var: str, *, must_exist: bool, writable: bool) -> None:
         return
     path = Path(value)
     if must_exist and not path.exists():
-        raise ConfigError(f"{var}={value}: no such directory")
+        raise ConfigError(f"{var}={value} does not exist")
     base = _nearest_existing(path)
     if not base.is_dir():
-        raise ConfigError(f"{var}={value}: not a directory"
+        raise ConfigError(f"{var}={value} is not a directory"
                           + ("" if base == path else f" ({base} is a file)"))
     if writable:
-        _probe_writable(base, f"{var} files")
+        _probe_writable(base, f"files for {var}={value}")
 
 
 def check_real_replay_environment() -> None:

@@ -28,7 +28,7 @@ from ackcheck.model import resolve_config as resolve_preset
 from ackcheck.node import NodeFactory
 from ackcheck.properties import Violation, check
 from ackcheck.schedule import Schedule
-from ackcheck.sim import Simulator
+from ackcheck.sim import SimResult, Simulator
 
 BUILTIN_NODE = "raft"
 #: Events one run may process before it is stopped with a one-line error: a few hundred
@@ -194,10 +194,22 @@ def run_once(
     (the defaults when None). ``digest=False`` (without events) is the explorer's fast
     path: same run, same verdict, no digest."""
     factory = resolve_node(node)
+    result = simulate_bounded(
+        schedule, factory, config, record_events=record_events, digest=digest
+    )
+    violations = tuple(check(result.history, properties))
+    return RunOutcome(history=result.history, digest=result.digest, violations=violations)
+
+
+def simulate_bounded(
+    schedule: Schedule, factory: NodeFactory, config: Any, **simulator_options: Any
+) -> SimResult:
+    """One simulated run within the event budget (:data:`MAX_EVENTS`), where an
+    exception raised by a node of one's own is bad input that names its line, not an
+    internal error."""
     try:
-        result = Simulator(
-            schedule, factory, config, record_events=record_events, digest=digest,
-            max_events=MAX_EVENTS,
+        return Simulator(
+            schedule, factory, config, max_events=MAX_EVENTS, **simulator_options
         ).run()
     except AckcheckError:
         raise
@@ -206,8 +218,6 @@ def run_once(
         if theirs is None:
             raise
         raise theirs from exc
-    violations = tuple(check(result.history, properties))
-    return RunOutcome(history=result.history, digest=result.digest, violations=violations)
 
 
 def resolve_config(

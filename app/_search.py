@@ -38,7 +38,7 @@ from ackcheck.app import _metrics as metrics
 from ackcheck.app._fault_model import confine_damage
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._plans import shrink_plan
-from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_node
+from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_node, simulate_bounded
 from ackcheck.app._seeded import isolated
 from ackcheck.app._strategies import (
     decision_schedules,
@@ -49,7 +49,7 @@ from ackcheck.app._strategies import (
 from ackcheck.node import NodeFactory
 from ackcheck.properties import check
 from ackcheck.schedule import PROTOCOL_EVENTS, Decision, NetworkSpec, Schedule, Workload
-from ackcheck.sim import Simulator, simulate
+from ackcheck.sim import Simulator
 from ackcheck.sim.abstract import NodeAbstract, state_hash
 
 DEFAULT_EXAMPLES = 300
@@ -233,11 +233,10 @@ class _Search:
 
         opts = spec.options
         grows = opts.novelty and opts.search == "decisions"
-        sim = Simulator(
+        result = simulate_bounded(
             schedule, self.factory, spec.config, record_events=False, digest=False,
             coverage=opts.search != "timed", on_decision=decided if grows else None,
         )
-        result = sim.run()
         self.states.update(result.coverage)
         if reached and reached[0] not in self.cluster_states:
             self.cluster_states.add(reached[0])
@@ -348,8 +347,8 @@ def _events_seen(spec: Search) -> str:
     opts = spec.options
     base = Schedule(nodes=opts.nodes, duration=opts.horizon,
                     workload=opts.workload or Workload(), network=opts.network or NetworkSpec())
-    seen = simulate(base, resolve_node(spec.node), spec.config, record_events=False,
-                    digest=False, coverage=True).protocol_events
+    seen = simulate_bounded(base, resolve_node(spec.node), spec.config, record_events=False,
+                            digest=False, coverage=True).protocol_events
     return ",".join(e for e in PROTOCOL_EVENTS if e in seen) or ",".join(PROTOCOL_EVENTS)
 
 

@@ -126,9 +126,11 @@ def _choices(nodes: int, targets: tuple[str, ...]) -> dict[str, tuple[Any, ...]]
     """The values each field domain takes in the decision alphabet: every node (ids are
     relative to the node that had the event, so 0 is that node), the node on its own or
     with one other (a minority of two, in clusters of four or more) for a partition,
-    that node or everyone for a power failure, a file's first byte and one further in
-    (997, a prime: taken modulo the file's size it lands inside the data rather than on
-    its first header), and otherwise the simplest value (the one Hypothesis shrinks
+    that node or everyone for a power failure, a file's first two bytes (the low bytes of
+    the first record's length: byte 1 makes the record run past the end of a small
+    block, which a naive recovery takes for a torn write) and one further in (997, a
+    prime: taken modulo the file's size it lands inside the data rather than on its
+    first header), and otherwise the simplest value (the one Hypothesis shrinks
     to): split partitions, the first file of a target, bit 0."""
     pairs = tuple((0, j) for j in range(1, nodes)) if nodes >= 4 else ()
     return {
@@ -139,7 +141,7 @@ def _choices(nodes: int, targets: tuple[str, ...]) -> dict[str, tuple[Any, ...]]
         "keep": (0,),
         "target": targets,
         "file-index": (0,),
-        "offset": (0, 997),
+        "offset": (0, 1, 997),
         "bit": (0,),
         "length": (512,),
     }

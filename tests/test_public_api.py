@@ -63,7 +63,7 @@ def test_contracts_page_names_every_public_name(module: str) -> None:
 
 def test_explore_finds_a_lost_write_and_saves_a_trace_that_replays(tmp_path: Path) -> None:
     result = ackcheck.explore("nats-2.12.1", faults="power", examples=200, seed=0,
-                              out=tmp_path)
+                              properties=("ack-implies-durable",), out=tmp_path)
     assert not result.ok
     ce = result.counterexample
     assert ce is not None and ce.violation.property == "ack-implies-durable"

@@ -120,18 +120,22 @@ def _write(t: int, node: int, offset: int, length: int, tags: tuple[str, ...] = 
 
 
 def test_model_offset_maps_to_the_value_its_record_held():
+    from ackcheck.model.storage import RECORD_OVERHEAD
+
+    noop, one = RECORD_OVERHEAD, RECORD_OVERHEAD + 3  # a leader no-op; a "0-0" record
     model = _model([
-        _write(1, 1, 0, 25),  # a leader no-op: 25 bytes
-        _write(2, 1, 25, 28, ("0-0",)),
-        _write(3, 1, 53, 56, ("1-0", "0-1")),  # two value records in one write
-        Event(4, "n1", "truncate", {"file": "log/000001.blk", "size": 53}),
-        _write(5, 1, 53, 28, ("2-0",)),
+        _write(1, 1, 0, noop),
+        _write(2, 1, noop, one, ("0-0",)),
+        _write(3, 1, noop + one, 2 * one, ("1-0", "0-1")),  # two value records in one write
+        Event(4, "n1", "truncate", {"file": "log/000001.blk", "size": noop + one}),
+        _write(5, 1, noop + one, one, ("2-0",)),
     ])
-    assert model_record_value(model, 1, 4, 0, 25) == "0-0"
-    assert model_record_value(model, 1, 4, 0, 60) == "1-0"
-    assert model_record_value(model, 1, 4, 0, 90) == "0-1"
+    second = noop + one  # where the two-record write starts
+    assert model_record_value(model, 1, 4, 0, noop) == "0-0"
+    assert model_record_value(model, 1, 4, 0, second + 2) == "1-0"
+    assert model_record_value(model, 1, 4, 0, second + one + 2) == "0-1"
     assert model_record_value(model, 1, 4, 0, 10) is None  # the no-op holds no write
-    assert model_record_value(model, 1, 6, 0, 60) == "2-0"  # after truncate + rewrite
+    assert model_record_value(model, 1, 6, 0, second + 2) == "2-0"  # after truncate + rewrite
     assert model_record_value(model, 2, 6, 0, 25) is None  # n2 wrote nothing
 
 
@@ -140,13 +144,14 @@ def test_corpus_bit_flips_map_to_the_first_acked_write():
 
     path = Path(__file__).resolve().parents[2] / "traces" / "corpus"
     trace = load_trace(path / "nats-2.12.1-sync-always--ack-implies-durable.json.gz")
-    # crash n1, restart n1, then the flip in n0's log: the third fault hits 0-0
+    # crash n1, crash n0, then the flip in n2's log: the third fault hits 0-0
     assert fault_values(trace.schedule, trace.history) == {2: "0-0"}
     sched = Schedule(nodes=3, faults=(TimedFault(1, BitFlip(node=0, target="vote")),))
     assert fault_values(sched, trace.history) == {}  # only `log` faults address records
     # a warm start's records are found too (the warm-up wrote them, not the run)
     warm = load_trace(path / "nats-2.12.1-sync-always--ack-implies-durable--7549.json.gz")
-    assert fault_values(warm.schedule, warm.history) == {1: "0-0"}
+    # partition, heal, then the flip in n0's second record, which the warm-up wrote
+    assert fault_values(warm.schedule, warm.history) == {2: "0-0"}
 
 
 @pytest.fixture
