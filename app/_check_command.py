@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+import attrs
 import click
 
 from ackcheck.app._check import DEFAULT_FAULTS, CheckOptions, CheckResult, check_bounded
@@ -69,6 +70,10 @@ def check(
         schedule = result.counterexample[0]
         config = resolve_config(subject, overrides, node)[1]
         recorded = run_once(config, schedule, node, options.properties)  # every event
+        # the trace names the violation the summary leads with (a preset's known one)
+        shown = result.counterexample[1].violations[0].property
+        recorded = attrs.evolve(recorded, violations=tuple(sorted(
+            recorded.violations, key=lambda v: v.property != shown)))
         trace = counterexample_trace(subject, overrides, config, node, options.properties,
                                      schedule, recorded)
         path = save_counterexample(trace, out)

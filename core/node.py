@@ -216,8 +216,10 @@ class Observe:
 
     * ``"leader"``: ``{"term": t, "log": ((term, first, last), ...), "snapshot": s}``
       when the node becomes leader; ``log`` is its log as runs of equal terms.
-    * ``"commit"``: ``{"index": i, "term": t, "value": v}`` when the node learns an
-      entry is committed (each index once per node life).
+    * ``"commit"``: ``{"index": i, "term": t, "value": v, "in_term": c}`` when the node
+      learns an entry is committed (each index once per node life); ``in_term``
+      (optional) is the node's current term, which leader-completeness needs to tell a
+      stale leader from an incomplete one.
     * ``"apply"``: ``{"index": i, "term": t, "value": v}`` when applied to the stream.
     * ``"recover"``: ``{"action": ..., "detail": ...}`` what recovery did with a damaged
       file (truncate, delete, fail-stop, repair) and which sequences it dropped.

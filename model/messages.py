@@ -33,6 +33,11 @@ class AppendEntries:
     prev_term: int
     entries: tuple[Entry, ...]
     commit: int
+    #: the leader's commit index is final: it covers every entry the leader held when
+    #: elected (its term-start no-op), so every earlier commit is at or below it. Until
+    #: then a new leader does not know what its predecessors committed, and a follower
+    #: that matched ``commit`` would serve a stale read.
+    commit_final: bool = True
 
 
 @attrs.frozen

@@ -534,7 +534,7 @@ class RaftNode:
         for i in range(self.commit + 1, index + 1):
             out.append(
                 Observe("commit", {"index": i, "term": terms[i - base - 1],
-                                   "value": values[i - base - 1]})
+                                   "value": values[i - base - 1], "in_term": self.term})
             )
         self.commit = index
         waiting = self.waiting  # publishes waiting for their commit: a leader's only
@@ -687,7 +687,7 @@ class RaftNode:
         prev = ni - 1
         prev_term = self.terms[prev - base - 1] if prev > base else self.base_term
         out.append(Send(peer, AppendEntries(self.term, self.id, prev, prev_term, entries,
-                                            self.commit)))
+                                            self.commit, self.caught_up)))
         self.next_idx[peer] = ni + len(entries)
 
     def _follow(self, leader: int, out: list[Output]) -> None:
@@ -735,7 +735,10 @@ class RaftNode:
         new_commit = min(msg.commit, match)
         if new_commit > self.commit:
             self._commit_to(new_commit, out)
-        if self.commit >= msg.commit:
+        if self.commit >= msg.commit and msg.commit_final:
+            # Only a final commit index (AppendEntries.commit_final) says what was
+            # committed: a new leader learns what its predecessors committed only once
+            # it has committed what it held when elected.
             self.caught_up = True
         if self.repairing and not self.vote_unknown:
             self._check_repaired(msg.term, msg.commit, out)

@@ -2,10 +2,16 @@
 
 Raft's Leader Completeness, judged from observations: ``commit`` says an entry (index,
 term, value) is committed; ``leader`` carries the new leader's log as term runs and its
-snapshot index. A leader elected *after* some node saw the entry committed, in a higher
-term than the entry's, must hold the entry with that term (at or below its snapshot
-index counts as held). Using the first commit observation as the commit time is sound:
-the entry was committed no later than any node saw it so.
+snapshot index. A leader elected *after* some node saw the entry committed, in a term
+higher than the one the entry was committed in, must hold the entry with that term (at
+or below its snapshot index counts as held). Using the first commit observation as the
+commit time is sound: the entry was committed no later than any node saw it so.
+
+The term an entry was committed in is the observing node's term (``in_term``, optional)
+at its first commit observation, which is the committing leader's own: an old-term entry
+is committed by a later leader, and a stale leader of a term in between (a candidate
+paused with its votes in flight, elected after the later leader) may lack it without
+breaking Raft's guarantee. Without ``in_term`` the entry's own term stands in for it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class _Committed:
     term: int
     value: str | None  # None for an entry without a client value (a leader's no-op)
     seen: Observation
+    in_term: int  # the term it was committed in (see the module docstring)
 
     def shown(self) -> str:
         return "a no-op" if self.value is None else repr(self.value)  # the first commit observation
@@ -72,7 +79,7 @@ class LeaderCompleteness:
         total = 0
         for leader in leaders:
             for entry in committed:
-                if entry.seen.time >= leader.obs.time or entry.term >= leader.term:
+                if entry.seen.time >= leader.obs.time or entry.in_term >= leader.term:
                     continue
                 if entry.index <= leader.snapshot:
                     continue
@@ -123,7 +130,8 @@ def _committed(history: History) -> list[_Committed]:
         value = None if raw is None else str(raw)
         key = (index, term, value)
         if key not in out:  # every node reports each entry: build one record per entry
-            out[key] = _Committed(index, term, value, obs)
+            in_term = int_field(obs.data, "in_term")
+            out[key] = _Committed(index, term, value, obs, term if in_term is None else in_term)
     return sorted(out.values(), key=lambda c: (c.index, c.term, c.value or ""))
 
 

@@ -62,7 +62,7 @@ class SimResult:
     #: the node abstract states reached (with ``coverage=True``; see ackcheck.sim.abstract)
     coverage: frozenset[NodeAbstract] = frozenset()
     #: steps that showed each protocol event (with ``coverage=True``)
-    protocol_events: dict[str, int] = attrs.field(factory=dict)
+    protocol_events: dict[str, int] = attrs.Factory(dict)  # not attrs.field: mypyc (setup.py)
     #: the decisions that fired: index, time and the node whose event it was
     fired: tuple[Fired, ...] = ()
 

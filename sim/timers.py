@@ -32,11 +32,6 @@ class NodeTimers:
         # so built once per name rather than once per firing
         self._timeouts: dict[str, tuple[Timeout, str, dict[str, str]]] = {}
 
-    def rebind(self, step: Callable[[NodeSlot, Any], None]) -> None:
-        """Fire timeouts through ``step`` from now on (the watched step of a run with
-        decisions or coverage)."""
-        self._step = step
-
     def set(self, slot: NodeSlot, out: SetTimer) -> None:
         delay = cast(Any, out).delay  # through Any: see DiskIO.write
         if not isinstance(delay, int) or delay < 0:

@@ -83,6 +83,7 @@ def test_cli_exits_1_with_a_trace_that_replays_renders_and_converts(tmp_path: Pa
     assert summary["states_per_second"] > 0 and summary["violation"]["decisions"]
     trace = load_trace(summary["violation"]["trace"])
     assert trace.schedule.decisions, "the trace keeps the plan"
+    assert trace.violation is not None and trace.violation.property == FIG8[0]
     for fmt in ("text", "markdown"):
         assert "decision 1:" in render(trace, fmt)
     # the faults the decisions caused, at their times, fail the same way in the simulator
@@ -91,6 +92,20 @@ def test_cli_exits_1_with_a_trace_that_replays_renders_and_converts(tmp_path: Pa
     config = resolve_config("raft-unsafe-commit")
     assert [v.property for v in run_once(config, timed, properties=list(FIG8)).violations] \
         == list(FIG8)
+
+
+def test_the_trace_names_the_violation_the_summary_leads_with(tmp_path: Path) -> None:
+    """With every default property the run also loses acked writes; the summary leads
+    with the preset's known violation, and so do the trace and its file name."""
+    run = ackcheck("check", "--preset", "raft-unsafe-commit", "--nodes", "3", "--json",
+                   "--out", str(tmp_path))
+    assert run.returncode == 1, run.stdout + run.stderr
+    summary = json.loads(run.stdout)
+    shown = summary["violation"]["property"]
+    assert shown == "state-machine-safety"
+    trace = load_trace(summary["violation"]["trace"])
+    assert trace.violation is not None and trace.violation.property == shown
+    assert shown in Path(summary["violation"]["trace"]).name
 
 
 def test_cli_no_violation_within_the_bound_exits_0(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ CAUGHT: dict[str, tuple[str, Schedule]] = {
     "apply-before-commit": ("leader-completeness", _five(1, (0, Partition("bridge", (0,))))),
     "accept-mismatched-prev-term": ("no-duplicates",
                                     _five(97, (180_000, Partition("split", (0,))))),
-    "conflict-truncates-one-early": ("ack-implies-durable",
+    "conflict-truncates-one-early": ("log-matching",
                                      _five(448, (510_000, PowerFailure(EVERY)))),
     "leader-drops-uncommitted-tail": ("ack-implies-durable",
                                       _five(0, (210_000, PowerFailure(EVERY)))),

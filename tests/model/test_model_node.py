@@ -158,7 +158,9 @@ def test_partitioned_follower_catches_up_by_backtracking():
     for k in range(5):
         b.publish(0, f"v{k}", req_id=k)
         b.deliver_all(keep=lambda s, d, m: d != 2)  # n2 cut off
-    assert b.read(2) == ()
+    # n2 has not seen the leader commit in its term: it refuses rather than serve ()
+    out = b.step(2, ClientRequest(9, 998, Read(1, 10_000)))
+    assert isinstance(out[-1], ClientReply) and out[-1].result == Refused("catching up", 0)
     assert b.node(0).next_idx[2] == b.node(0).last_index + 1  # optimistic: sent, lost
     b.heartbeat(0)  # empty append -> n2 rejects with a hint -> leader resends from there
     assert [v for _s, v in b.read(2)] == [f"v{k}" for k in range(5)]
@@ -309,3 +311,31 @@ def test_a_reply_matching_past_the_leaders_log_is_clamped_not_fatal():
     last = leader.last_index
     b.step(0, Receive(1, AppendReply(leader.term, True, last + 40, 0)))
     assert leader.match[1] == last and leader.commit <= last
+
+
+def test_a_follower_reads_only_once_its_leader_committed_in_its_own_term():
+    """A new leader does not know what its predecessors committed until it has committed
+    what it held when elected; a follower that took its commit index as final before then
+    served an empty stream in a soak (`bench/soak.py`, raft, disk group) and the acked
+    write looked lost. The leader says when its commit index is final; until then a
+    follower refuses."""
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    follower = b.node(1)
+    # n2 leads term 2 over a log of one term-1 entry that n1 holds but has not seen
+    # committed; n2's commit index (0) is not yet final
+    first = AppendEntries(term=1, leader=0, prev_index=0, prev_term=0,
+                          entries=((1, None),), commit=0)
+    b.step(1, Receive(0, first))
+    stale = AppendEntries(term=2, leader=2, prev_index=1, prev_term=1, entries=(), commit=0,
+                          commit_final=False)
+    b.step(1, Receive(2, stale))
+    assert follower.term == 2 and follower.commit == 0
+    out = b.step(1, ClientRequest(5, 1, Read(1, 100)))
+    assert out == [ClientReply(5, 1, Refused("catching up", 2))]
+    # n2 commits its term-start entry: its commit index now covers every earlier commit
+    final = AppendEntries(term=2, leader=2, prev_index=1, prev_term=1,
+                          entries=((2, None),), commit=2, commit_final=True)
+    b.step(1, Receive(2, final))
+    out = b.step(1, ClientRequest(5, 2, Read(1, 100)))
+    assert isinstance(out[-1], ClientReply) and isinstance(out[-1].result, ReadOk)

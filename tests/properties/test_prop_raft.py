@@ -129,6 +129,23 @@ def test_later_leader_missing_a_committed_entry_fails() -> None:
     assert json.loads(json.dumps(v.data)) == v.data
 
 
+def test_a_stale_leader_of_a_lower_term_than_the_commit_is_not_judged() -> None:
+    """From a soak of `par` (pauses only): n1's votes for term 2 were in flight while it
+    was paused; n3 led term 4 and committed the term-1 entry at index 2 there; resumed,
+    n1 counted its term-2 votes and led term 2 without index 2. Raft promises the entry
+    to leaders of terms above 4, not to a stale leader of term 2."""
+    b = HistoryBuilder()
+    b.observe(3, "leader", at=100, term=4, log=((1, 1, 2),), snapshot=0)
+    b.observe(3, "commit", at=200, index=2, term=1, value="0-0", in_term=4)
+    b.observe(1, "leader", at=300, term=2, log=((1, 1, 1),), snapshot=0)
+    assert REGISTRY["leader-completeness"].check(b.build()) is None
+    # the same leader, had the entry been committed in term 1, breaks the property
+    b = HistoryBuilder()
+    b.observe(3, "commit", at=200, index=2, term=1, value="0-0", in_term=1)
+    b.observe(1, "leader", at=300, term=2, log=((1, 1, 1),), snapshot=0)
+    assert REGISTRY["leader-completeness"].check(b.build()) is not None
+
+
 def test_snapshot_covers_committed_entries() -> None:
     b = HistoryBuilder()
     b.observe(0, "commit", at=100, index=5, term=2, value="x")
