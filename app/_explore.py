@@ -20,6 +20,7 @@ from ackcheck.app._fault_model import within_fault_model
 from ackcheck.app._minimize import prune, reseed
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._parallel import search_parallel
+from ackcheck.app._paths import check_output_dir
 from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_config, resolve_node, run_once
 from ackcheck.app._search import ExploreStats, Search, search_once
 from ackcheck.app._tracefiles import counterexample_trace, save_counterexample
@@ -106,6 +107,8 @@ def explore(
     preset, config = resolve_config(preset_or_config, overrides, node)
     opts = within_fault_model(preset, opts)
     resolve_node(node)  # a bad reference fails here, once, not in every worker
+    if out is not None:
+        check_output_dir(out)  # before the search: a counterexample must not be found in vain
     spec = Search(config=config, node=node, options=opts)
     if opts.workers == 1:
         stats, found = search_once(spec, opts.seed, progress)

@@ -110,3 +110,12 @@ def test_catalogue_and_standard_example() -> None:
     assert all(bug.preset in PRESETS for bug in ackcheck.KNOWN_BUGS)
     s = ackcheck.standard_example(3)
     assert s.seed == 3 and s.nodes == 5 and len(s.faults) == 5
+
+
+def test_explore_checks_its_output_directory_before_searching(tmp_path: Path) -> None:
+    """From Python as from the CLI: an unwritable ``out`` is a ConfigError at once, not
+    a counterexample found in vain."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="not a directory"):
+        ackcheck.explore("nats-2.12.1", faults="power", examples=10_000, out=blocker / "t")
