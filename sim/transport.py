@@ -63,6 +63,9 @@ class Transport:
         self._step = step
         self._clients = clients
         self._type_json: dict[type, str] = {}  # message type -> its name, encoded
+        # One bound method, scheduled for every arrival: in_flight() finds arrivals by
+        # its identity (a compiled method has no ``__func__`` to compare).
+        self._arrival: Callable[..., None] = self._deliver
 
     # ---------------------------------------------------------------- node to node
 
@@ -86,16 +89,16 @@ class Transport:
         if not times:
             record_drop(rec, now, slot.id, dst, msg_id, "loss")
             return
-        at = self._loop.at
+        at, arrival = self._loop.at, self._arrival
         for t in times:
-            at(t, self._deliver, slot.id, dst, msg, msg_id, lam, target.downs)
+            at(t, arrival, slot.id, dst, msg, msg_id, lam, target.downs)
 
     def in_flight(self) -> list[tuple[int, int, str, int]]:
         """Node-to-node messages sent and not yet arrived that a live receiver would
         still be handed: (sender, receiver, type name, term or -1)."""
         out = []
         for callback, args in self._loop.pending():
-            if getattr(callback, "__func__", None) is Transport._deliver:
+            if callback is self._arrival:
                 src, dst, msg, _msg_id, _lam, downs = args
                 if self._slots[dst].downs == downs:
                     term = getattr(msg, "term", -1)
