@@ -18,6 +18,7 @@ import pytest
 from hypothesis.internal.conjecture import providers
 
 import ackcheck.app._search as search
+from ackcheck.app._build import compiled_modules
 from ackcheck.app._options import SearchOptions
 from ackcheck.canonical import canonical_json
 from ackcheck.model import resolve_config
@@ -35,8 +36,11 @@ PINNED = [
     "fb7b0f2f27f4", "431c74efd174", "c0a02f5a6af5", "662137b1933d", "80d4062c9379",
 ]
 
+DECISION_EXAMPLES = 320  # past the first round of NOVELTY_ROUND (200): plans grow
+PINNED_DECISIONS = "a0eecec1c20f232e"
 
-def schedule_digests(shim: bool = True) -> list[str]:
+
+def schedule_digests(shim: bool = True, mode: str = "timed", examples: int = EXAMPLES) -> list[str]:
     """The first schedules a seeded search of the built-in ``raft`` preset runs: the timed
     search, whose integer draws (times, offsets) are what Hypothesis' pool of local
     literals would bias; the decision search draws from finite alphabets."""
@@ -53,7 +57,7 @@ def schedule_digests(shim: bool = True) -> list[str]:
         if not shim:  # the control: the same search without the shim
             mp.setattr(search, "isolated", lambda test: test)
         spec = search.Search(config=resolve_config("raft", []),
-                             options=SearchOptions(examples=EXAMPLES, seed=SEED, search="timed"))
+                             options=SearchOptions(examples=examples, seed=SEED, search=mode))
         search.search_once(spec, SEED)
     return seen
 
@@ -72,6 +76,24 @@ def _import_fresh_literals(tmp_path: Path, name: str) -> None:
 
 def test_a_seeded_search_explores_the_pinned_schedules() -> None:
     assert schedule_digests() == PINNED
+
+
+def test_a_seeded_decision_search_explores_the_pinned_plans() -> None:
+    """The default search grows plans that reached new abstract cluster states (messages
+    in flight included) from its second round of 200 examples on, so the same seed
+    explores the same plans only if every build computes those states alike: the
+    compiled one once saw no messages in flight, which the control below reproduces."""
+    assert _decision_search_digest() == PINNED_DECISIONS
+    if "ackcheck.sim.transport" in compiled_modules():
+        return  # the control patches a method, which compiled callers do not look up
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("ackcheck.sim.transport.Transport.in_flight", lambda self: [])
+        assert _decision_search_digest() != PINNED_DECISIONS
+
+
+def _decision_search_digest() -> str:
+    seen = schedule_digests(mode="decisions", examples=DECISION_EXAMPLES)
+    return hashlib.sha256(" ".join(seen).encode()).hexdigest()[:16]
 
 
 def test_new_local_literals_do_not_change_a_seeded_search(tmp_path: Path) -> None:
@@ -93,5 +115,6 @@ def test_the_pool_is_restored_for_everyone_else() -> None:
     assert providers._get_local_constants is original
 
 
-if __name__ == "__main__":  # re-pin: prints the list to paste above
+if __name__ == "__main__":  # re-pin: prints the lists to paste above
     print(schedule_digests())
+    print(_decision_search_digest())
