@@ -44,7 +44,7 @@ def main() -> None:
               file=sys.stderr)
         sys.exit(2)
     print("| mutant | searched as | verdict | property | also violated | seconds to find "
-          "| examples to find | shrunk faults |")
+          "| examples to find | shrunk faults + decisions |")
     print("|---|---|---|---|---|---:|---:|---:|")
     survivors, shrunk = [], []
     started = time.perf_counter()
@@ -58,7 +58,8 @@ def main() -> None:
         where = mutant.preset if not mutant.search else (
             f"{mutant.preset}, {options.nodes} nodes, {options.faults}"
             + ("" if net is None else f", links {net.min_delay / 1e3:g}-{net.max_delay / 1e3:g} ms")
-            + f", first {options.horizon / 1e6:g} s")
+            + f", first {options.horizon / 1e6:g} s"
+            + (f", {options.search} search" if "search" in mutant.search else ""))
         result = explore(PRESETS[mutant.preset].config, node=mutant.ref, options=options)
         ce = result.counterexample
         if ce is None:
@@ -70,7 +71,8 @@ def main() -> None:
         also = ", ".join(v.property for v in ce.outcome.violations[1:]) or "-"
         print(f"| {mutant.name} | {where} | killed | {ce.violation.property} | {also} | "
               f"{'-' if secs is None else f'{secs:.1f}'} | "
-              f"{'-' if examples is None else f'{examples:,}'} | {len(ce.schedule.faults)} |",
+              f"{'-' if examples is None else f'{examples:,}'} | "
+              f"{len(ce.schedule.faults) + len(ce.schedule.decisions)} |",
               flush=True)
         shrunk.append((mutant.name, ce.violation.property, schedule_lines(ce.schedule)))
     load = os.getloadavg()
