@@ -31,6 +31,7 @@ from ackcheck.node import NodeState, Output, SetTimer
 from ackcheck.schedule import US_PER_S, Schedule, Workload
 from ackcheck.sim import Simulator
 from ackcheck.sim.loop import EventLoop
+from ackcheck.sim.simulator import SIMULATED_WRITES
 
 
 def best_of(repeat: int, fn: Callable[[], tuple[int, float, int]]) -> tuple[int, float, int]:
@@ -89,8 +90,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="simulated seconds per run")
     args = parser.parse_args()
     quiet = Workload(clients=1, writes=0)
-    busy = Workload(clients=5, writes=args.seconds * 1_000, interval=5_000, timeout=50_000,
-                    start=0)
+    # 5 clients writing over the whole run, within the simulator's bound on writes
+    writes = min(args.seconds * 1_000, SIMULATED_WRITES)
+    busy = Workload(clients=5, writes=writes, interval=args.seconds * US_PER_S * 5 // writes,
+                    timeout=50_000, start=0)
     report("bare event loop", best_of(args.repeat, bare_loop), ratio=False)
     report("simulator, 5 timer-only nodes, no recording",
            best_of(args.repeat, lambda: run_sim(lambda *a: TimerNode(*a), None,
