@@ -326,19 +326,12 @@ def fault_schedules(
     crash and restart at t=0) could no longer be deleted."""
     if not 0 <= min_faults <= max_faults:
         raise ConfigError(f"need 0 <= min_faults <= max_faults, got {min_faults}..{max_faults}")
-    return st.builds(
-        Schedule,
-        nodes=st.just(nodes),
-        duration=st.just(horizon),
-        network=st.just(network or NetworkSpec()),
-        workload=_workload_strategy(workload),
-        faults=st.lists(
-            fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets),
-            min_size=min_faults,
-            max_size=max_faults,
-        ).map(lambda groups: tuple(tf for group in groups for tf in group)),
-        seed=seeds if seeds is not None else st.integers(0, 1 << 16),
-    )
+    faults = st.lists(
+        fault_groups(nodes=nodes, kinds=kinds, horizon=horizon, targets=targets),
+        min_size=min_faults,
+        max_size=max_faults,
+    ).map(lambda groups: tuple(tf for group in groups for tf in group))
+    return _schedules(nodes, horizon, network, workload, seeds, faults=faults)
 
 
 def decision_schedules(
@@ -374,13 +367,26 @@ def decision_schedules(
             st.builds(lambda parent, extra: (parent + extra)[:max_decisions],
                       st.sampled_from(grown), more),
         )
+    return _schedules(nodes, horizon, network, workload, seeds, decisions=plans)
+
+
+def _schedules(
+    nodes: int,
+    horizon: int,
+    network: NetworkSpec | None,
+    workload: st.SearchStrategy[Workload] | Workload | None,
+    seeds: st.SearchStrategy[int] | None,
+    **faults: st.SearchStrategy[Any],
+) -> st.SearchStrategy[Schedule]:
+    """Schedules of one shape whose ``faults`` or ``decisions`` the caller draws; the
+    simulator seed is drawn last (see :func:`fault_schedules`)."""
     return st.builds(
         Schedule,
         nodes=st.just(nodes),
         duration=st.just(horizon),
         network=st.just(network or NetworkSpec()),
         workload=_workload_strategy(workload),
-        decisions=plans,
+        **faults,
         seed=seeds if seeds is not None else st.integers(0, 1 << 16),
     )
 
