@@ -25,6 +25,7 @@ Hypothesis run (``NOVELTY_ROUND`` examples), so that Hypothesis replays what it 
 from __future__ import annotations
 
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -32,6 +33,7 @@ from typing import Any
 
 import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, target
+from hypothesis.errors import HypothesisWarning
 from hypothesis.strategies import SearchStrategy
 
 from ackcheck.app import _metrics as metrics
@@ -319,7 +321,12 @@ def search_once(
                     break
         round_seed: int | str = seed_value if round_no == 0 else f"{seed_value}/{round_no}"
         try:
-            _probe(strategy, state, per_round, round_seed)()
+            with warnings.catch_warnings():
+                # the plans grown from parents make a strategy whose repr Hypothesis
+                # builds once per run and warns about (32 kB): noise on a user's terminal
+                warnings.filterwarnings("ignore", "Generating overly large repr",
+                                        HypothesisWarning)
+                _probe(strategy, state, per_round, round_seed)()
         except Found as exc:
             found = (exc.schedule, exc.outcome, True)
         except _BudgetSpent:
