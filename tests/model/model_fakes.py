@@ -12,6 +12,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from ackcheck.model import RaftConfig, RaftNode, make_node
 from ackcheck.node import (
     Boot,
@@ -198,6 +200,22 @@ class Bench:
 
     def kinds(self, kind: str) -> list[tuple[int, dict[str, Any]]]:
         return [(i, dict(o.data)) for i, o in self.observed if o.kind == kind]
+
+
+def cluster_with_values(
+    cfg: RaftConfig, values: Sequence[str] = ("a", "b", "c"), n: int = 3,
+    snapshot_interval: int = 0,
+) -> Bench:
+    """A cluster whose node 0 leads and has committed ``values`` on every node (the
+    followers told of the commit by a heartbeat); no snapshots unless asked."""
+    b = Bench(attrs.evolve(cfg, snapshot_interval=snapshot_interval), n=n)
+    b.boot_all()
+    b.elect(0)
+    for k, v in enumerate(values):
+        b.publish(0, v, req_id=k)
+        b.deliver_all()
+    b.heartbeat(0)
+    return b
 
 
 def positions(out: Sequence[Output], pred: Any) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from model_fakes import Bench
+from model_fakes import Bench, cluster_with_values
 
 from ackcheck.app._runner import run_once
 from ackcheck.model import PRESETS
@@ -31,17 +31,6 @@ RAFT = PRESETS["raft"].config
 PAR = PRESETS["par"].config
 TORN_TAIL = PRESETS["raft-torn-tail"].config
 BLOCK = "log/000001.blk"
-
-
-def _cluster(cfg, values=("a", "b", "c"), n=3):
-    b = Bench(attrs.evolve(cfg, snapshot_interval=0), n=n)
-    b.boot_all()
-    b.elect(0)
-    for k, v in enumerate(values):
-        b.publish(0, v, req_id=k)
-        b.deliver_all()
-    b.heartbeat(0)
-    return b
 
 
 def _granted(out) -> list[bool]:
@@ -77,7 +66,7 @@ def test_tears_are_a_short_header_or_a_short_payload_behind_a_good_header() -> N
 def test_raft_halts_on_a_flipped_length_and_the_naive_rule_silently_truncates() -> None:
     """The issue's counterexample in one node: byte 1 of the first record's length."""
     for cfg, halted, action in ((RAFT, True, "fail-stop"), (TORN_TAIL, False, "truncate")):
-        b = _cluster(cfg)
+        b = cluster_with_values(cfg)
         b.disks[1].flip(BLOCK, 1)
         rec = recover(b.disks[1], cfg)
         assert (rec.halted is not None) is halted
@@ -90,7 +79,7 @@ def test_raft_halts_on_a_flipped_length_and_the_naive_rule_silently_truncates() 
 
 
 def test_a_real_torn_tail_is_still_dropped_under_fail_stop() -> None:
-    b = _cluster(RAFT)
+    b = cluster_with_values(RAFT)
     del b.disks[1].cache[BLOCK][-(HEADER_SIZE + 2):]  # cuts into the last header
     rec = recover(b.disks[1], RAFT)
     assert rec.halted is None and [e.value for e in rec.entries] == [None, "a", "b"]
@@ -103,7 +92,7 @@ def _vote_flags(b: Bench, i: int) -> int:
 
 
 def test_par_writes_the_repair_duty_down_and_a_second_restart_keeps_it() -> None:
-    b = _cluster(PAR)
+    b = cluster_with_values(PAR)
     b.crash(2)
     b.disks[2].bad[BLOCK] = True  # a latent sector error: nothing of the block is readable
     b.boot(2)
@@ -127,7 +116,7 @@ def test_par_writes_the_repair_duty_down_and_a_second_restart_keeps_it() -> None
 
 
 def test_par_with_a_lost_vote_file_asks_every_voter_before_it_votes_again() -> None:
-    b = _cluster(PAR, n=5)
+    b = cluster_with_values(PAR, n=5)
     b.crash(3)
     b.disks[3].flip("vote/tav", 0)
     out = b.boot(3)

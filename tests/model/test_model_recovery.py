@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from model_fakes import Bench, DictDisk
+from model_fakes import DictDisk, cluster_with_values
 
 from ackcheck.model import PRESETS, make_node
 from ackcheck.model.messages import RequestVote
@@ -33,18 +33,6 @@ from ackcheck.node import (
 
 RAFT = PRESETS["raft"].config
 NATS = PRESETS["nats-2.12.1-sync-always"].config
-
-
-def _cluster_with_values(cfg, values, n=3, snapshot_interval=0):
-    cfg = attrs.evolve(cfg, snapshot_interval=snapshot_interval)
-    b = Bench(cfg, n=n)
-    b.boot_all()
-    b.elect(0)
-    for k, v in enumerate(values):
-        b.publish(0, v, req_id=k)
-        b.deliver_all()
-    b.heartbeat(0)
-    return b
 
 
 def test_record_round_trip_and_checksum_detects_a_flip():
@@ -79,7 +67,7 @@ def test_vote_and_snapshot_round_trip_and_damage():
 
 
 def test_clean_recovery_restores_term_vote_log_and_block_layout():
-    b = _cluster_with_values(RAFT, ["a", "b", "c"])
+    b = cluster_with_values(RAFT, ["a", "b", "c"])
     rec = recover(b.disks[1], RAFT)
     assert (rec.term, rec.vote) == (1, 0)
     assert [(i, t, v) for i, t, v, _b, _o in rec.entries] == [
@@ -102,7 +90,7 @@ def _flip_record(disk: DictDisk, index: int) -> str:
 
 
 def test_bad_record_truncate_drops_the_suffix_and_reports_it():
-    b = _cluster_with_values(NATS, ["a", "b", "c"])
+    b = cluster_with_values(NATS, ["a", "b", "c"])
     _flip_record(b.disks[1], 3)
     rec = recover(b.disks[1], NATS)
     assert [v for _i, _t, v, _b, _o in rec.entries] == [None, "a"]
@@ -115,7 +103,7 @@ def test_bad_record_truncate_drops_the_suffix_and_reports_it():
 
 
 def test_bad_record_fail_stop_halts_and_does_nothing_more():
-    b = _cluster_with_values(RAFT, ["a", "b"])
+    b = cluster_with_values(RAFT, ["a", "b"])
     _flip_record(b.disks[2], 2)
     b.crash(2)
     out = b.boot(2)
@@ -131,7 +119,7 @@ def test_bad_record_fail_stop_halts_and_does_nothing_more():
 
 def test_bad_record_repair_keeps_the_prefix_refuses_votes_until_refetched():
     par = PRESETS["par"].config
-    b = _cluster_with_values(par, ["a", "b", "c"])
+    b = cluster_with_values(par, ["a", "b", "c"])
     _flip_record(b.disks[2], 2)
     b.crash(2)
     out = b.boot(2)
@@ -156,7 +144,7 @@ def test_bad_record_repair_keeps_the_prefix_refuses_votes_until_refetched():
 
 
 def test_torn_tail_is_always_truncated_even_under_fail_stop():
-    b = _cluster_with_values(RAFT, ["a", "b"])
+    b = cluster_with_values(RAFT, ["a", "b"])
     disk = b.disks[1]
     del disk.cache["log/000001.blk"][-5:]
     rec = recover(disk, RAFT)
@@ -167,7 +155,7 @@ def test_torn_tail_is_always_truncated_even_under_fail_stop():
 
 
 def test_read_error_counts_as_a_bad_record_at_the_block_start():
-    b = _cluster_with_values(NATS, ["a"])
+    b = cluster_with_values(NATS, ["a"])
     b.disks[1].bad["log/000001.blk"] = True
     rec = recover(b.disks[1], NATS)
     assert rec.entries == []
@@ -178,7 +166,7 @@ def test_snapshot_recovery_and_damage_per_knob():
     values = [f"v{k}" for k in range(6)]
     for action in ("delete", "fail-stop", "repair"):
         cfg = attrs.evolve(NATS, on_bad_snapshot=action)
-        b = _cluster_with_values(cfg, values, snapshot_interval=4)
+        b = cluster_with_values(cfg, values, snapshot_interval=4)
         disk = b.disks[1]
         snaps = [n for n in disk.cache if n.startswith("snap/")]
         assert len(snaps) == 1
@@ -199,7 +187,7 @@ def test_snapshot_recovery_and_damage_per_knob():
 def test_damaged_vote_file_per_knob():
     for action in ("truncate", "fail-stop", "repair"):
         cfg = attrs.evolve(NATS, on_bad_record=action)
-        b = _cluster_with_values(cfg, ["a"])
+        b = cluster_with_values(cfg, ["a"])
         b.disks[1].flip("vote/tav", 0)
         rec = recover(b.disks[1], cfg)
         assert (rec.halted is not None) is (action == "fail-stop")
@@ -209,7 +197,7 @@ def test_damaged_vote_file_per_knob():
 
 
 def test_power_failure_without_fsync_leaves_empty_files_and_an_empty_node():
-    b = _cluster_with_values(PRESETS["nats-2.12.1"].config, ["a", "b"])
+    b = cluster_with_values(PRESETS["nats-2.12.1"].config, ["a", "b"])
     b.crash(1, power=True)
     out = b.boot(1)
     assert b.node(1).last_index == 0 and b.node(1).term == 1  # tav was synced
@@ -222,7 +210,7 @@ def test_power_failure_without_fsync_leaves_empty_files_and_an_empty_node():
 
 
 def test_boot_is_driven_only_by_the_disk_view():
-    b = _cluster_with_values(RAFT, ["a", "b"])
+    b = cluster_with_values(RAFT, ["a", "b"])
     import random
 
     n1 = make_node(1, 3, RAFT, random.Random(1))
