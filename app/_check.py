@@ -28,7 +28,13 @@ from typing import Any
 
 import attrs
 
-from ackcheck.app._runner import BUILTIN_NODE, RunOutcome, resolve_config, resolve_node
+from ackcheck.app._runner import (
+    BUILTIN_NODE,
+    RunOutcome,
+    resolve_config,
+    resolve_node,
+    simulate_bounded,
+)
 from ackcheck.app._strategies import decision_alphabet, parse_events, parse_kinds, parse_targets
 from ackcheck.errors import ConfigError
 from ackcheck.model import PRESETS
@@ -168,10 +174,10 @@ def _run(job: _Job, plan: Plan) -> tuple[_Ran, RunOutcome]:
             terms = [s.node.state().term for s in sim.processes.slots if s.node is not None]
             seen.append((max(terms, default=0), state_hash(sim.cluster_state())))
 
-    result = Simulator(
+    result = simulate_bounded(
         schedule, resolve_node(job.node), job.config, record_events=False, digest=False,
         on_decision=decided if plan else None,
-    ).run()
+    )
     violations = tuple(check(result.history, job.properties))
     term, state = seen[0] if seen else (0, "")
     ran = _Ran(tuple(v.property for v in violations), bool(seen), term, state)

@@ -49,16 +49,20 @@ def acked_missing_from_reads(history: History) -> int:
     return len(missing)
 
 
-def coverage(history: History) -> list[str]:
-    """Names of the interesting states this run reached."""
+def coverage(history: History, unsynced: int | None = None) -> list[str]:
+    """Names of the interesting states this run reached (``unsynced``: the run's
+    :func:`unsynced_acked_at_fault`, when the caller has it already)."""
     reached = []
-    if unsynced_acked_at_fault(history):
+    if unsynced is None:
+        unsynced = unsynced_acked_at_fault(history)
+    if unsynced:
         reached.append("fault with acked writes not durable on a majority")
-    if sum(1 for ob in history.observations if ob.kind == "leader") > 1:
+    kinds = Counter(ob.kind for ob in history.observations)
+    if kinds["leader"] > 1:
         reached.append("leader change")
-    if any(ob.kind == "recover" for ob in history.observations):
+    if kinds["recover"]:
         reached.append("recovery from a damaged file")
-    if any(ob.kind == "halt" for ob in history.observations):
+    if kinds["halt"]:
         reached.append("node halted (fail-stop)")
     if history.losses:
         reached.append("stored write removed from a disk")

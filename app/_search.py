@@ -37,6 +37,7 @@ from hypothesis.errors import HypothesisWarning
 from hypothesis.strategies import SearchStrategy
 
 from ackcheck.app import _metrics as metrics
+from ackcheck.app._collector import PausedCollector
 from ackcheck.app._fault_model import confine_damage
 from ackcheck.app._options import SearchOptions
 from ackcheck.app._plans import shrink_plan
@@ -148,6 +149,7 @@ class _Search:
     parents: list[tuple[Decision, ...]] = attrs.field(factory=lambda: [()])
     novel: list[tuple[Decision, ...]] = attrs.field(factory=list)
     factory: NodeFactory | None = None
+    collector: PausedCollector = attrs.field(factory=PausedCollector)
 
     def stats(self, final: bool = False) -> ExploreStats:
         return ExploreStats(
@@ -184,12 +186,14 @@ class _Search:
         outcome = self.simulate(schedule)
         history = outcome.history
         self.examples += 1
+        self.collector()
         for fe in history.faults:
             if fe.applied:
                 self.faults_by_kind[fe.fault.kind] += 1
-        self.coverage.update(metrics.coverage(history))
+        unsynced = metrics.unsynced_acked_at_fault(history)
+        self.coverage.update(metrics.coverage(history, unsynced))
         for label, value in (
-            ("unsynced-acked-at-fault", metrics.unsynced_acked_at_fault(history)),
+            ("unsynced-acked-at-fault", unsynced),
             ("leaders-in-one-term", metrics.leaders_in_one_term(history)),
             ("acked-missing-from-reads", metrics.acked_missing_from_reads(history)),
         ):
@@ -308,7 +312,26 @@ def search_once(
         opts = opts.evolve(events=_events_seen(spec))
         spec = attrs.evolve(spec, options=opts)
         state.spec = spec
-    found: tuple[Schedule, RunOutcome, bool] | None = None
+    with state.collector:
+        found = _search_rounds(spec, state, rounds, per_round)
+    if found is not None and found[0].decisions:
+        focus = found[1].violations[0].property
+        schedule = shrink_plan(spec.config, found[0], focus, node=spec.node,
+                               properties=opts.properties)
+        if schedule != found[0]:
+            outcome = state.simulate(schedule)
+            ordered = sorted(outcome.violations, key=lambda v: v.property != focus)
+            found = (schedule, attrs.evolve(outcome, violations=tuple(ordered)), found[2])
+    return state.stats(final=True), found
+
+
+def _search_rounds(
+    spec: Search, state: _Search, rounds: int, per_round: int
+) -> tuple[Schedule, RunOutcome, bool] | None:
+    """Up to ``rounds`` Hypothesis runs of ``per_round`` examples; the counterexample
+    (schedule, outcome, fully shrunk) of the first that fails."""
+    opts = spec.options
+    growing = opts.search == "decisions" and opts.novelty
     strategy = _strategy(opts, ())
     for round_no in range(rounds):
         if growing:
@@ -319,7 +342,7 @@ def search_once(
                 per_round = min(per_round, opts.examples - state.examples)
                 if per_round <= 0:
                     break
-        round_seed: int | str = seed_value if round_no == 0 else f"{seed_value}/{round_no}"
+        round_seed: int | str = state.seed if round_no == 0 else f"{state.seed}/{round_no}"
         try:
             with warnings.catch_warnings():
                 # the plans grown from parents make a strategy whose repr Hypothesis
@@ -328,22 +351,10 @@ def search_once(
                                         HypothesisWarning)
                 _probe(strategy, state, per_round, round_seed)()
         except Found as exc:
-            found = (exc.schedule, exc.outcome, True)
+            return (exc.schedule, exc.outcome, True)
         except _BudgetSpent:
-            if state.best is not None:
-                found = (state.best[0], state.best[1], False)
-            break
-        if found is not None:
-            break
-    if found is not None and found[0].decisions:
-        focus = found[1].violations[0].property
-        schedule = shrink_plan(spec.config, found[0], focus, node=spec.node,
-                               properties=opts.properties)
-        if schedule != found[0]:
-            outcome = state.simulate(schedule)
-            ordered = sorted(outcome.violations, key=lambda v: v.property != focus)
-            found = (schedule, attrs.evolve(outcome, violations=tuple(ordered)), found[2])
-    return state.stats(final=True), found
+            return None if state.best is None else (state.best[0], state.best[1], False)
+    return None
 
 
 def _events_seen(spec: Search) -> str:

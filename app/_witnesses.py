@@ -66,7 +66,7 @@ class _Probe:
     def applied(self, node: int, index: int, after: int) -> tuple[int, str] | None:
         """When ``node`` first applied ``index`` after ``after``, and the value."""
         for o in self.history.observations:
-            if (o.kind == "apply" and o.node == node and o.time > after
+            if (o.applies and o.node == node and o.time > after
                     and o.data["index"] == index):
                 return o.time, str(o.data["value"])
         return None

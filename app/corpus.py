@@ -23,7 +23,7 @@ from ackcheck.app._replay import build_config
 from ackcheck.app._runner import run_once
 from ackcheck.model import PRESETS, resolve_config
 from ackcheck.traces.store import load_trace, save_trace
-from ackcheck.traces.trace import Trace, make_trace
+from ackcheck.traces.trace import FORMAT_VERSION, Trace, make_trace
 
 # The checkout's corpus, relative to the repository root: an installed (or strict
 # editable) copy of the package is not where the committed files live.
@@ -81,7 +81,7 @@ def rerecord_one(path: Path) -> str:
     hit = next((v for v in outcome.violations if v.property == expected), None)
     if expected is not None and hit is None:
         return f"{path.name}: {expected} no longer violated; left as it was"
-    if outcome.digest == trace.digest:
+    if outcome.digest == trace.digest and trace.version == FORMAT_VERSION:
         return f"{path.name}: unchanged"
     fresh = make_trace(
         preset=trace.preset, overrides=trace.overrides, config=config,
@@ -89,7 +89,8 @@ def rerecord_one(path: Path) -> str:
         history=outcome.history, digest=outcome.digest,
     )
     save_trace(fresh, path)
-    return f"{path.name}: re-recorded ({trace.digest[:12]} -> {outcome.digest[:12]})"
+    return (f"{path.name}: re-recorded ({trace.digest[:12]} -> {outcome.digest[:12]}, "
+            f"format {trace.version} -> {FORMAT_VERSION})")
 
 
 @click.command()
@@ -132,7 +133,9 @@ def main(only: tuple[str, ...], bugs: tuple[str, ...], rerecord: bool, budget: f
             continue
         path = regenerate_one(bug, directory, budget, seed)
         if path is None:
-            click.echo(f"{bug.name}: not found in {budget:.0f}s (seed {seed})")
+            click.echo(f"{bug.name}: its witness schedule no longer violates {bug.property}"
+                       if bug.witness is not None else
+                       f"{bug.name}: not found in {budget:.0f}s (seed {seed})")
             missing_traces.append(bug.name)
             continue
         click.echo(f"{bug.name} -> {path}")

@@ -64,6 +64,13 @@ class Observation:
     kind: str
     data: Mapping[str, Any] = attrs.field(factory=dict)
 
+    @property
+    def applies(self) -> bool:
+        """Does it report an entry applied to the stream: an ``apply``, or a ``commit``
+        that carries the entry's ``seq`` (a node that applies as it commits reports both
+        in one observation)?"""
+        return self.kind == "apply" or (self.kind == "commit" and "seq" in self.data)
+
 
 @attrs.frozen
 class FinalRead:

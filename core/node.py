@@ -55,6 +55,12 @@ __all__ = [
     "Write",
 ]
 
+# Inputs and outputs are built by the thousand per simulated second (a search's hottest
+# allocations), so they are plain slotted classes (``attrs.define``): their ``__init__``
+# costs 40% of a frozen class's, which sets each field through ``object.__setattr__``.
+# Treat them as values all the same: a driver never changes one it was handed or given,
+# and a node must not either. They compare by value and, being mutable, are not hashable.
+
 # ---------------------------------------------------------------------------- inputs
 
 
@@ -75,14 +81,14 @@ class DiskView(Protocol):
         ...
 
 
-@attrs.frozen
+@attrs.define
 class Boot:
     """The process starts (first start or restart) and recovers from ``disk`` only."""
 
     disk: DiskView = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.define
 class Receive:
     """A message from another node arrived."""
 
@@ -90,21 +96,21 @@ class Receive:
     msg: Any
 
 
-@attrs.frozen
+@attrs.define
 class Timeout:
     """A timer set with :class:`SetTimer` fired."""
 
     name: str
 
 
-@attrs.frozen
+@attrs.define
 class Publish:
     """Client operation: append ``value`` to the stream; reply with its sequence."""
 
     value: str
 
 
-@attrs.frozen
+@attrs.define
 class Read:
     """Client operation: return the stream's entries with sequence >= ``from_seq``.
 
@@ -116,7 +122,7 @@ class Read:
     limit: int = 256
 
 
-@attrs.frozen
+@attrs.define
 class ClientRequest:
     client: int
     req_id: int
@@ -128,13 +134,13 @@ Input = Boot | Receive | Timeout | ClientRequest
 # --------------------------------------------------------------------------- outputs
 
 
-@attrs.frozen
+@attrs.define
 class Send:
     to: int
     msg: Any
 
 
-@attrs.frozen
+@attrs.define
 class SetTimer:
     """Fire :class:`Timeout` ``name`` after ``delay`` microseconds (replaces one pending
     with the same name)."""
@@ -143,12 +149,12 @@ class SetTimer:
     delay: int
 
 
-@attrs.frozen
+@attrs.define
 class CancelTimer:
     name: str
 
 
-@attrs.frozen
+@attrs.define
 class Write:
     """Write ``data`` at ``offset`` (``None`` appends). Lands in the page cache."""
 
@@ -158,25 +164,25 @@ class Write:
     tags: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@attrs.define
 class Truncate:
     file: str
     size: int
 
 
-@attrs.frozen
+@attrs.define
 class Fsync:
     """Make the file's written bytes durable (creating it if needed)."""
 
     file: str
 
 
-@attrs.frozen
+@attrs.define
 class Delete:
     file: str
 
 
-@attrs.frozen
+@attrs.define
 class Rename:
     """Atomic and durable at once, replacing ``dst``."""
 
@@ -184,18 +190,18 @@ class Rename:
     dst: str
 
 
-@attrs.frozen
+@attrs.define
 class PublishOk:
     seq: int
 
 
-@attrs.frozen
+@attrs.define
 class ReadOk:
     entries: tuple[tuple[int, str], ...]  # (sequence, value), ascending
     last_seq: int  # the highest sequence this node knows of (for draining)
 
 
-@attrs.frozen
+@attrs.define
 class Refused:
     """Not handled here (not the leader, not ready); ``leader`` is a hint or None."""
 
@@ -203,14 +209,14 @@ class Refused:
     leader: int | None = None
 
 
-@attrs.frozen
+@attrs.define
 class ClientReply:
     client: int
     req_id: int
     result: PublishOk | ReadOk | Refused
 
 
-@attrs.frozen
+@attrs.define
 class Observe:
     """A fact for the history, read by properties. Kinds the built-in properties use:
 
@@ -219,8 +225,10 @@ class Observe:
     * ``"commit"``: ``{"index": i, "term": t, "value": v, "in_term": c}`` when the node
       learns an entry is committed (each index once per node life); ``in_term``
       (optional) is the node's current term, which leader-completeness needs to tell a
-      stale leader from an incomplete one.
-    * ``"apply"``: ``{"index": i, "term": t, "value": v}`` when applied to the stream.
+      stale leader from an incomplete one. A node that applies the entry to the stream
+      at once adds its ``"seq"``: that one observation is also the apply.
+    * ``"apply"``: ``{"index": i, "term": t, "value": v, "seq": s}`` when applied to the
+      stream later than committed (:attr:`ackcheck.history.Observation.applies`).
     * ``"recover"``: ``{"action": ..., "detail": ...}`` what recovery did with a damaged
       file (truncate, delete, fail-stop, repair) and which sequences it dropped.
     * ``"halt"``: ``{"reason": ...}`` the node stopped itself (fail-stop).

@@ -127,7 +127,7 @@ def quorum_times(model: History) -> dict[str, int]:
     majority of the nodes (from the recorded ``write`` events and the values they carry):
     the moment it became durable in the protocol's sense, before any leader knew. A warm
     start's prefix is left out."""
-    committed = {str(o.data.get("value")) for o in model.observations if o.kind == "apply"}
+    committed = {str(o.data.get("value")) for o in model.observations if o.applies}
     committed -= _warm_values(model)
     first: dict[str, dict[str, int]] = {}  # value -> node -> first write into its log
     for ev in model.events:

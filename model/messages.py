@@ -1,4 +1,6 @@
-"""Messages between Raft nodes. Plain frozen data: the simulator records them as events.
+"""Messages between Raft nodes. Plain data, slotted and not frozen for speed as the
+node interface's inputs and outputs are (``ackcheck.node``): the simulator records them
+as events and nothing changes one once sent.
 
 Log entries travel as ``(term, value)`` pairs; ``value`` None is a leader's no-op.
 """
@@ -10,7 +12,7 @@ import attrs
 Entry = tuple[int, str | None]
 
 
-@attrs.frozen
+@attrs.define
 class RequestVote:
     term: int
     candidate: int
@@ -18,14 +20,14 @@ class RequestVote:
     last_term: int
 
 
-@attrs.frozen
+@attrs.define
 class VoteReply:
     term: int
     granted: bool
     empty: bool  # the voter's log is empty (NATS does not count such votes: empty_votes)
 
 
-@attrs.frozen
+@attrs.define
 class AppendEntries:
     term: int
     leader: int
@@ -40,7 +42,7 @@ class AppendEntries:
     commit_final: bool = True
 
 
-@attrs.frozen
+@attrs.define
 class InstallSnapshot:
     term: int
     leader: int
@@ -49,7 +51,7 @@ class InstallSnapshot:
     values: tuple[str, ...]  # the stream up to ``index``
 
 
-@attrs.frozen
+@attrs.define
 class AppendReply:
     """Answer to AppendEntries and InstallSnapshot. On success ``match`` is the highest
     index known to match the leader; on failure ``hint`` is where to retry after."""
@@ -60,7 +62,7 @@ class AppendReply:
     hint: int
 
 
-@attrs.frozen
+@attrs.define
 class TermQuery:
     """Sent by a node whose term-and-vote file was damaged (``on_bad_record=repair``):
     it may have voted in any term up to the highest one some voter knows, so it asks
@@ -69,6 +71,6 @@ class TermQuery:
     term: int
 
 
-@attrs.frozen
+@attrs.define
 class TermReply:
     term: int  # the replier's current term

@@ -148,6 +148,7 @@ class RaftNode:
         self.match: dict[int, int] = {}
         self.waiting: dict[int, list[ClientRequest]] = {}  # log index -> its publishes
         self.held: list[Held] = []
+        self.active = False  # a leader that sent entries since its last heartbeat tick
         self._compact_period = 0  # this process's compaction period (``compact_interval``)
 
     # ------------------------------------------------------------------ interface
@@ -529,33 +530,30 @@ class RaftNode:
     # ------------------------------------------------------------------ commit
 
     def _commit_to(self, index: int, out: list[Output]) -> None:
+        """Commit and apply up to ``index`` (``applied`` always equals ``commit`` here):
+        one ``commit`` observation per entry, carrying the stream ``seq`` of a value it
+        applies (``ackcheck.node.Observe``), then the acks of its publishes."""
         index = min(index, self.last_index)
-        base, terms, values = self.base, self.terms, self.values
-        for i in range(self.commit + 1, index + 1):
-            out.append(
-                Observe("commit", {"index": i, "term": terms[i - base - 1],
-                                   "value": values[i - base - 1], "in_term": self.term})
-            )
-        self.commit = index
+        base, terms, values, stream = self.base, self.terms, self.values, self.stream
         waiting = self.waiting  # publishes waiting for their commit: a leader's only
-        for i in range(self.applied + 1, index + 1):
+        for i in range(self.commit + 1, index + 1):
             value = values[i - base - 1]
+            data = {"index": i, "term": terms[i - base - 1], "value": value,
+                    "in_term": self.term}
+            out.append(Observe("commit", data))
             if value is None:
                 continue
-            self.stream.append(value)
-            seq = len(self.stream)
+            stream.append(value)
+            seq = len(stream)
+            data["seq"] = seq
             self.seq_of[value] = seq
             if self.index_of.get(value) == i:
                 del self.index_of[value]
-            out.append(
-                Observe("apply", {"index": i, "term": terms[i - base - 1], "value": value,
-                                  "seq": seq})
-            )
             if waiting:
                 waiters = waiting.pop(i, None)
                 if waiters:
                     self._ack(i, seq, waiters, out)
-        self.applied = index
+        self.commit = self.applied = index
         self._maybe_snapshot(out)
 
     def _ack(self, index: int, seq: int, waiters: list[ClientRequest],
@@ -593,8 +591,16 @@ class RaftNode:
     # ------------------------------------------------------------------ timers
 
     def _on_heartbeat(self, out: list[Output]) -> None:
-        for p in self.peers:
-            self._send_append(p, out)
+        """Heartbeats only when idle, as NATS does (server/raft.go:2713-2716 and
+        2786-2790 at v2.12.1: ``if n.notActive() { n.sendHeartbeat() }``): a leader
+        that sent entries since the last tick skips one, since those appends kept the
+        followers' election timers. A follower then learns a commit with the next
+        append or, once writes stop, the heartbeat after next."""
+        if self.active:
+            self.active = False
+        else:
+            for p in self.peers:
+                self._send_append(p, out)
         out.append(SetTimer(HEARTBEAT, self.cfg.heartbeat))
 
     def _on_election_timeout(self, out: list[Output]) -> None:
@@ -882,6 +888,7 @@ class RaftNode:
             self.waiting[self.last_index] = [req]
         for p in self.peers:
             self._send_append(p, out)
+        self.active = True
         self._advance_commit(out)
         return out
 

@@ -44,7 +44,8 @@ def sequences_of(read: FinalRead) -> dict[str, list[int]]:
 
 
 def observations(history: History, kind: str) -> list[Observation]:
-    """Observations of one kind, in time order (ties: node id, then record order).
+    """Observations of one kind, in time order (ties: node id, then record order);
+    ``"apply"`` includes the commits that carry the apply (``Observation.applies``).
 
     Every checker asks for a kind or two of the same history in turn, so all kinds are
     sorted and grouped in one pass, kept for the most recent history only."""
@@ -59,6 +60,8 @@ def observations(history: History, kind: str) -> list[Observation]:
         for i in ordered:
             o = history.observations[i]
             grouped.setdefault(o.kind, []).append(o)
+            if o.kind == "commit" and o.applies:  # applied as committed: an apply too
+                grouped.setdefault("apply", []).append(o)
         _GROUPED = (history, grouped)
     return list(grouped.get(kind, ()))
 

@@ -56,6 +56,10 @@ class DecisionDriver:
         self._armed = False  # its event came; it fires once the step is over
         self.fired: list[Fired] = []
 
+    def close(self) -> None:
+        """Let go of the listener (the simulator's: ``Simulator.close``)."""
+        self._on_fire = None
+
     def start(self) -> None:
         """A first decision with count 0 fires at time 0, from node 0."""
         if self._plan and self._plan[0].count == 0:

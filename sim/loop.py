@@ -15,6 +15,11 @@ from typing import Any
 from ackcheck.errors import ConfigError
 
 
+def closed(*args: Any) -> None:
+    """Stands in for a function that a closed run's part let go of (``Simulator.close``)."""
+    raise RuntimeError("this simulation is closed: build a new Simulator")
+
+
 class EventLoopLimitError(ConfigError):
     """The run exceeded its event budget (a node busy-looping on zero-delay timers)."""
 
@@ -65,6 +70,11 @@ class EventLoop:
         """Every scheduled call not yet run, as (callback, args), in no particular order:
         for reading the state of a run (messages in flight), never for running them."""
         return [(callback, args) for _t, _s, callback, args in self._heap]
+
+    def close(self) -> None:
+        """Drop every pending call: the run is over. (They hold bound methods of the
+        run's parts, which hold this loop: reference cycles, see ``Simulator.close``.)"""
+        self._heap.clear()
 
     def stop(self) -> None:
         """End :meth:`run` after the current callback."""

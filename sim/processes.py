@@ -51,6 +51,12 @@ class Processes:
         :class:`NodeContractError`."""
         self._outputs = dict(outputs)
 
+    def close(self) -> None:
+        """Let go of the output handlers and the timers' step (``Simulator.close``)."""
+        self._outputs = {}
+        self._listener = None
+        self.timers.close()
+
     def state(self, slot: NodeSlot) -> NodeState | None:
         """What the node reports of itself, or None while it is down."""
         if slot.node is None or slot.status == DOWN:

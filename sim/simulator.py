@@ -156,6 +156,20 @@ class Simulator:
         (:func:`ackcheck.sim.abstract.cluster_state`)."""
         return cluster_state(self.processes, self.network.links, self.transport.in_flight())
 
+    def close(self) -> None:
+        """Let go of the run: drop the calls still pending and the links between the
+        parts (the output handlers, the step and send functions they hold of each
+        other). Those links are reference cycles; broken, a run's objects are freed by
+        reference counting as soon as its result is dropped, and a search can keep the
+        cyclic collector paused (``ackcheck.app._collector``). The result stays valid;
+        the simulator can no longer run."""
+        self.loop.close()
+        self.processes.close()
+        self.transport.close()
+        self.clients.close()
+        if self.decisions is not None:
+            self.decisions.close()
+
     def run(self) -> SimResult:
         if self._ran:
             raise ConfigError("a Simulator runs once; build a new one")
@@ -222,7 +236,11 @@ def simulate(
     ``coverage=True`` also collects the node abstract states the run reached
     (``SimResult.coverage``); it changes nothing else about the run.
     """
-    return Simulator(
+    sim = Simulator(
         schedule, factory, config, record_events=record_events, digest=digest,
         coverage=coverage,
-    ).run()
+    )
+    try:
+        return sim.run()
+    finally:
+        sim.close()

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from ackcheck.canonical import canonical_json
 from ackcheck.node import CancelTimer, SetTimer, Timeout
-from ackcheck.sim.loop import EventLoop
+from ackcheck.sim.loop import EventLoop, closed
 from ackcheck.sim.recorder import Recorder
 from ackcheck.sim.slot import DOWN, PAUSED, UP, NodeContractError, NodeSlot
 
@@ -31,6 +31,10 @@ class NodeTimers:
         # name -> (the Timeout input, its event data encoded, and as a dict): immutable,
         # so built once per name rather than once per firing
         self._timeouts: dict[str, tuple[Timeout, str, dict[str, str]]] = {}
+
+    def close(self) -> None:
+        """Let go of the step function (``Simulator.close``)."""
+        self._step = closed
 
     def set(self, slot: NodeSlot, out: SetTimer) -> None:
         delay = cast(Any, out).delay  # through Any: see DiskIO.write

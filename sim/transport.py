@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 
 from ackcheck.canonical import canonical, canonical_json
 from ackcheck.node import ClientReply, ClientRequest, Receive, Send
-from ackcheck.sim.loop import EventLoop
+from ackcheck.sim.loop import EventLoop, closed
 from ackcheck.sim.network import SimNetwork
 from ackcheck.sim.recorder import Recorder
 from ackcheck.sim.slot import DOWN, PAUSED, NodeContractError, NodeSlot, Parked
@@ -66,6 +66,12 @@ class Transport:
         # One bound method, scheduled for every arrival: in_flight() finds arrivals by
         # its identity (a compiled method has no ``__func__`` to compare).
         self._arrival: Callable[..., None] = self._deliver
+
+    def close(self) -> None:
+        """Let go of the step function and this object's own bound method
+        (``Simulator.close``)."""
+        self._step = closed
+        self._arrival = closed
 
     # ---------------------------------------------------------------- node to node
 

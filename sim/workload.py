@@ -94,6 +94,10 @@ class ClientDriver:
         self.ops: list[Op] = []
         self.final_reads: dict[int, FinalRead] = {}
 
+    def close(self) -> None:
+        """Let go of the link the clients send through (``Simulator.close``)."""
+        self._send = _not_started
+
     def _op(self, client: int, kind: str, f: str, value: str | None, node: int,
             seq: int | None = None) -> None:
         ops = self.ops

@@ -110,15 +110,16 @@ def test_bad_node_reference() -> None:
 
 
 def test_reseed_drops_a_fault_that_only_re_rolled_timing() -> None:
-    # Hypothesis shrank the seed to 0, where the double vote needs n0's election timer
-    # re-rolled by a crash and restart at t=0; under seed 37 the later pair alone does it.
+    # Under seed 89 the double vote needs n2's election timer re-rolled by a crash and
+    # restart at t=0 (found by scanning seeds for such a case); under the witness's seed
+    # the later pair alone does it.
     bug = known_bug("raft-unpersisted-vote--election-safety")
     assert bug.witness is not None
     config = resolve_config(bug.preset)
-    late_pair = (TimedFault(247_500, Crash(0)), TimedFault(248_500, Restart(0)))
+    late_pair = bug.witness.faults
     shrunk = attrs.evolve(
-        bug.witness, seed=0,
-        faults=(TimedFault(0, Crash(0)), TimedFault(0, Restart(0)), *late_pair),
+        bug.witness, seed=89,
+        faults=(TimedFault(0, Crash(2)), TimedFault(0, Restart(2)), *late_pair),
     )
     assert run_once(config, shrunk, properties=["election-safety"]).violations
     assert not run_once(config, attrs.evolve(shrunk, faults=late_pair),

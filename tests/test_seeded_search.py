@@ -37,7 +37,7 @@ PINNED = [
 ]
 
 DECISION_EXAMPLES = 320  # past the first round of NOVELTY_ROUND (200): plans grow
-PINNED_DECISIONS = "a0eecec1c20f232e"
+PINNED_DECISIONS = "c8c745dbe087eb59"
 
 
 def schedule_digests(shim: bool = True, mode: str = "timed", examples: int = EXAMPLES) -> list[str]:

@@ -13,7 +13,7 @@ from ackcheck.schedule import Schedule
 
 FORMAT = "ackcheck-trace"
 FORMAT_MAJOR = 1
-FORMAT_MINOR = 1
+FORMAT_MINOR = 2
 FORMAT_VERSION = f"{FORMAT_MAJOR}.{FORMAT_MINOR}"
 
 

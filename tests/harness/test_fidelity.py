@@ -76,7 +76,7 @@ def test_marks_and_gates_follow_when_writes_reached_a_majority():
             invoked.setdefault(op.value, op.time)
     applied: dict[str, int] = {}
     for obs in model.observations:
-        if obs.kind == "apply":
+        if obs.applies:
             applied.setdefault(obs.data["value"], obs.time)
     assert quorum and not warm & set(quorum)
     for value, at in quorum.items():

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ackcheck.history import Observation
 from ackcheck.model import RaftConfig, RaftNode, make_node
 from ackcheck.node import (
     Boot,
@@ -187,6 +188,9 @@ class Bench:
         return reply.result.entries  # type: ignore[union-attr]
 
     def heartbeat(self, leader: int) -> None:
+        """A heartbeat goes out and is answered: two ticks, since a leader that sent
+        entries since the last tick skips one (``RaftNode._on_heartbeat``)."""
+        self.fire(leader, "heartbeat")
         self.fire(leader, "heartbeat")
         self.deliver_all()
 
@@ -199,7 +203,12 @@ class Bench:
         }
 
     def kinds(self, kind: str) -> list[tuple[int, dict[str, Any]]]:
-        return [(i, dict(o.data)) for i, o in self.observed if o.kind == kind]
+        """(node, data) of each observation of ``kind``; ``"apply"`` includes the
+        commits that carry the apply (``Observation.applies``)."""
+        return [
+            (i, dict(o.data)) for i, o in self.observed
+            if o.kind == kind or (kind == "apply" and Observation(0, i, o.kind, o.data).applies)
+        ]
 
 
 def cluster_with_values(

@@ -79,16 +79,16 @@ def test_a_message_of_an_earlier_term_gets_one_answer_whatever_the_role():
     b.heartbeat(0)
     b.node(0).term = b.node(1).term = 3  # n1 a follower, n0 the leader, both of term 3
     b.fire(2, "election")  # n2 a candidate of term 2
-    stale = {
-        RequestVote(1, 1, 0, 0): [VoteReply(3, False, False)],
-        AppendEntries(1, 1, 0, 0, (), 0): [AppendReply(3, False, 0, 1)],
-        InstallSnapshot(1, 1, 0, 0, ()): [AppendReply(3, False, 0, 1)],
-        VoteReply(1, True, False): [],
-        AppendReply(1, True, 1, 0): [],
-    }
+    stale = [  # (message, its answer): messages are not hashable (ackcheck.node)
+        (RequestVote(1, 1, 0, 0), [VoteReply(3, False, False)]),
+        (AppendEntries(1, 1, 0, 0, (), 0), [AppendReply(3, False, 0, 1)]),
+        (InstallSnapshot(1, 1, 0, 0, ()), [AppendReply(3, False, 0, 1)]),
+        (VoteReply(1, True, False), []),
+        (AppendReply(1, True, 1, 0), []),
+    ]
     b.node(2).term = 3
     for i in range(3):
-        for msg, answer in stale.items():
+        for msg, answer in stale:
             src = 1 if i != 1 else 2
             out = b.step(i, Receive(src, msg))
             assert out == [Send(src, a) for a in answer], (b.node(i).role, msg)
@@ -128,6 +128,25 @@ def test_replication_commit_and_ack_with_sequences_skipping_noops():
         assert b.read(i) == ((1, "a"), (2, "b"))
     applies = [d for i, d in b.kinds("apply") if i == 1]
     assert [(d["index"], d["value"], d["seq"]) for d in applies] == [(2, "a", 1), (3, "b", 2)]
+
+
+def test_a_leader_that_sent_entries_since_the_last_tick_skips_one_heartbeat():
+    """NATS' rule (server/raft.go:2713-2716 at v2.12.1): heartbeats only when idle."""
+    b = Bench(RAFT, n=3)
+    b.boot_all()
+    b.elect(0)
+    b.deliver_all()
+
+    def appends(out: list) -> list:
+        return [o for o in out if isinstance(o, Send) and isinstance(o.msg, AppendEntries)]
+
+    assert len(appends(b.fire(0, "heartbeat"))) == 2  # idle: both followers hear from it
+    b.publish(0, "a")
+    b.deliver_all()
+    skipped = b.fire(0, "heartbeat")
+    assert appends(skipped) == [] and [type(o) for o in skipped] == [SetTimer]
+    beat = appends(b.fire(0, "heartbeat"))  # idle again: the commit goes out with it
+    assert [(o.to, o.msg.entries, o.msg.commit) for o in beat] == [(1, (), 2), (2, (), 2)]
 
 
 def test_only_the_leader_accepts_publishes_and_hints_the_leader():
