@@ -292,7 +292,11 @@ def workloads(
     interval: int = 20_000,
     timeout: int = 200_000,
 ) -> st.SearchStrategy[Workload]:
-    """Publishing workloads; fixed by default so that only faults vary."""
+    """Publishing workloads; fixed by default so that only faults vary (then one
+    ``st.just``: every constant drawn through ``st.builds`` costs a draw per example)."""
+    if isinstance(clients, int) and isinstance(writes, int):
+        return st.just(Workload(clients=clients, writes=writes, interval=interval,
+                                timeout=timeout))
     as_strategy = lambda v: v if isinstance(v, st.SearchStrategy) else st.just(v)  # noqa: E731
     return st.builds(
         Workload,
@@ -379,12 +383,12 @@ def _schedules(
     **faults: st.SearchStrategy[Any],
 ) -> st.SearchStrategy[Schedule]:
     """Schedules of one shape whose ``faults`` or ``decisions`` the caller draws; the
-    simulator seed is drawn last (see :func:`fault_schedules`)."""
+    simulator seed is drawn last (see :func:`fault_schedules`). The constant fields are
+    bound beforehand, not drawn (``st.just``): the same choices for a few draws less."""
+    shape = functools.partial(Schedule, nodes=nodes, duration=horizon,
+                              network=network or NetworkSpec())
     return st.builds(
-        Schedule,
-        nodes=st.just(nodes),
-        duration=st.just(horizon),
-        network=st.just(network or NetworkSpec()),
+        shape,
         workload=_workload_strategy(workload),
         **faults,
         seed=seeds if seeds is not None else st.integers(0, 1 << 16),
