@@ -16,7 +16,7 @@ from ackcheck.app._runner import run_once
 from ackcheck.errors import ConfigError, TraceError
 from ackcheck.knobs import apply_overrides
 from ackcheck.model import RaftConfig, with_overrides
-from ackcheck.traces.trace import Trace
+from ackcheck.traces.trace import FORMAT_VERSION, Trace
 
 EXIT_GONE, EXIT_REPRODUCES = 0, 1
 
@@ -28,6 +28,7 @@ class ReplayReport:
     config_changed: bool
     expected: str | None  # the recorded violation's property, None if the run held
     violations: tuple[Any, ...]  # ackcheck.properties.Violation of the replay
+    recorded_version: str = FORMAT_VERSION  # the trace format of the file replayed
 
     @property
     def digest_matches(self) -> bool:
@@ -50,6 +51,12 @@ class ReplayReport:
             digest = f"digest matches ({self.digest[:16]})"
         elif self.config_changed:
             digest = f"digest differs (config changed): {self.digest[:16]}"
+        elif self.recorded_version != FORMAT_VERSION:
+            digest = (
+                f"digest differs: recorded {self.recorded_digest[:16]} by trace format "
+                f"{self.recorded_version}, replayed {self.digest[:16]} by {FORMAT_VERSION} "
+                "(the simulator changed between them: docs/traces.md, version history)"
+            )
         else:
             digest = (
                 f"digest MISMATCH: recorded {self.recorded_digest[:16]}, "
@@ -104,4 +111,5 @@ def replay_in_sim(trace: Trace, overrides: Sequence[str] = ()) -> ReplayReport:
         config_changed=as_dict != dict(trace.config),
         expected=None if trace.violation is None else trace.violation.property,
         violations=tuple(outcome.violations),
+        recorded_version=trace.version,
     )

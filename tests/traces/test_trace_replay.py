@@ -99,6 +99,21 @@ def test_a_recording_by_another_simulator_is_a_mismatch(lossy: Path, tmp_path: P
     assert result.exit_code == 1  # the violation itself still reproduces
 
 
+def test_a_recording_of_an_older_format_names_both_versions() -> None:
+    from ackcheck.app._replay import ReplayReport
+    from ackcheck.traces import FORMAT_VERSION
+
+    older = ReplayReport(recorded_digest="a" * 64, digest="b" * 64, config_changed=False,
+                         expected=None, violations=(), recorded_version="1.0")
+    assert older.lines()[0] == (
+        f"digest differs: recorded {'a' * 16} by trace format 1.0, replayed {'b' * 16} by "
+        f"{FORMAT_VERSION} (the simulator changed between them: docs/traces.md, version "
+        "history)"
+    )
+    same = attrs.evolve(older, recorded_version=FORMAT_VERSION)
+    assert same.lines()[0].startswith("digest MISMATCH")
+
+
 def test_replay_of_a_run_that_held_exits_0(tmp_path: Path) -> None:
     trace = simulated_trace(preset="raft")
     assert trace.violation is None
