@@ -1,11 +1,13 @@
 """The cyclic garbage collector, paused for a search and run between examples.
 
 A search allocates millions of short-lived objects, almost all freed by reference
-counting; the cyclic collector, triggered by allocation counts, would rescan the live
-heap (Hypothesis' data, imported modules) hundreds of times per thousand examples: 18%
-of a compiled search's time (bench/time_to_bug.py --part speed). Paused, it runs at
-fixed points instead: the young generations every ``YOUNG_EVERY`` examples, everything
-every ``FULL_EVERY``, so memory stays bounded and nothing depends on allocation counts.
+counting (a closed run leaves no cycles: ``Simulator.close``); the cyclic collector,
+triggered by allocation counts, would still rescan the live heap (Hypothesis' data,
+imported modules) about once per example. Timed with ``gc.callbacks`` over
+``explore("raft", examples=600, seed=3)`` on the compiled build, collection took 1.08 s
+of 5.93 s before runs freed their own objects, 0.11 s after, paused. Paused, it runs at
+fixed points: the young generations every ``YOUNG_EVERY`` examples, everything every
+``FULL_EVERY``, so memory stays bounded and nothing depends on allocation counts.
 """
 
 from __future__ import annotations
