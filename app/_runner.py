@@ -207,10 +207,11 @@ def simulate_bounded(
     """One simulated run within the event budget (:data:`MAX_EVENTS`), where an
     exception raised by a node of one's own is bad input that names its line, not an
     internal error."""
-    sim: Simulator | None = None
     try:
-        sim = Simulator(schedule, factory, config, max_events=MAX_EVENTS, **simulator_options)
-        return sim.run()
+        with Simulator(
+            schedule, factory, config, max_events=MAX_EVENTS, **simulator_options
+        ) as sim:
+            return sim.run()
     except AckcheckError:
         raise
     except Exception as exc:
@@ -218,9 +219,6 @@ def simulate_bounded(
         if theirs is None:
             raise
         raise theirs from exc
-    finally:
-        if sim is not None:
-            sim.close()
 
 
 def resolve_config(

@@ -170,6 +170,14 @@ class Simulator:
         if self.decisions is not None:
             self.decisions.close()
 
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """``with Simulator(...) as sim: result = sim.run()`` closes it however the run
+        ends."""
+        self.close()
+
     def run(self) -> SimResult:
         if self._ran:
             raise ConfigError("a Simulator runs once; build a new one")
@@ -236,11 +244,8 @@ def simulate(
     ``coverage=True`` also collects the node abstract states the run reached
     (``SimResult.coverage``); it changes nothing else about the run.
     """
-    sim = Simulator(
+    with Simulator(
         schedule, factory, config, record_events=record_events, digest=digest,
         coverage=coverage,
-    )
-    try:
+    ) as sim:
         return sim.run()
-    finally:
-        sim.close()
