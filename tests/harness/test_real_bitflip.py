@@ -16,6 +16,7 @@ import asyncio
 import time
 
 import pytest
+from nats.js.errors import NoStreamResponseError
 
 from ackcheck.harness.blk import BlkRecord, damage_start, parse_block, record_holding
 from ackcheck.harness.cluster import NatsCluster
@@ -30,14 +31,29 @@ WRITES = 30
 SETTLE_S = 40.0
 
 
-async def _publish(url: str, values: list[str]) -> list[str]:
-    """Publish each value once with an ack; returns the acked ones."""
+async def _publish(url: str, values: list[str], interest_s: float = 10.0) -> list[str]:
+    """Publish each value with an ack; returns the acked ones.
+
+    A settled stream can still be unknown to the server the client is on for a moment:
+    the leader's subject interest reaches the other servers over the routes after the
+    stream reports its leader, and until then a publish gets "no responders" (seen in CI
+    on the very first write). Only that answer is retried, for ``interest_s`` in all;
+    the message id makes a retry of the same value a duplicate, never a second write."""
     nc = await connect(url, "ackcheck-bitflip")
     acked = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + interest_s
     try:
         js = nc.jetstream(timeout=5)
         for value in values:
-            await js.publish(SUBJECT, value.encode(), headers={"Nats-Msg-Id": value})
+            while True:
+                try:
+                    await js.publish(SUBJECT, value.encode(), headers={"Nats-Msg-Id": value})
+                    break
+                except NoStreamResponseError:
+                    if loop.time() > deadline:
+                        raise
+                    await asyncio.sleep(0.1)
             acked.append(value)
     finally:
         await nc.close()
