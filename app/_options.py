@@ -123,6 +123,12 @@ class SearchOptions:
         """Whether ``hypothesis.target()`` is fed (see ``targeting``)."""
         return self.search == "timed" if self.targeting is None else self.targeting
 
+    @property
+    def grows_plans(self) -> bool:
+        """Whether plans that reached a new abstract state are grown further (``novelty``
+        takes effect in the ``decisions`` search only)."""
+        return self.novelty and self.search == "decisions"
+
     def evolve(self, **changes: Any) -> SearchOptions:
         """A copy with ``changes``; an unknown option is a :class:`ConfigError`."""
         unknown = sorted(set(changes) - {f.name for f in attrs.fields(SearchOptions)})

@@ -238,10 +238,9 @@ class _Search:
                 reached.append(state_hash(sim.cluster_state()))
 
         opts = spec.options
-        grows = opts.novelty and opts.search == "decisions"
         result = simulate_bounded(
             schedule, self.factory, spec.config, record_events=False, digest=False,
-            coverage=opts.search != "timed", on_decision=decided if grows else None,
+            coverage=opts.search != "timed", on_decision=decided if opts.grows_plans else None,
         )
         self.states.update(result.coverage)
         if reached and reached[0] not in self.cluster_states:
@@ -296,7 +295,7 @@ def search_once(
     fully shrunk) of the minimal counterexample, if any."""
     opts = spec.options
     state = _Search(spec=spec, progress=progress, seed=seed_value)
-    growing = opts.search == "decisions" and opts.novelty
+    growing = opts.grows_plans
     total = opts.examples if opts.examples is not None else DEFAULT_EXAMPLES
     if opts.examples is None and opts.budget is not None:
         # Hypothesis hill-climbs the target() measures once half of max_examples have
@@ -331,10 +330,9 @@ def _search_rounds(
     """Up to ``rounds`` Hypothesis runs of ``per_round`` examples; the counterexample
     (schedule, outcome, fully shrunk) of the first that fails."""
     opts = spec.options
-    growing = opts.search == "decisions" and opts.novelty
     strategy = _strategy(opts, ())
     for round_no in range(rounds):
-        if growing:
+        if opts.grows_plans:
             # The first run is Hypothesis' alone; from the second on, half the examples
             # grow a parent (the empty plan, or one that reached a new state).
             strategy = _strategy(opts, state.next_parents() if round_no else ())

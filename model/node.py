@@ -130,8 +130,7 @@ class RaftNode:
         self.stream: list[str] = []
         self.seq_of: dict[str, int] = {}
         self.index_of: dict[str, int] = {}  # values in the log, not yet applied
-        self.commit = 0
-        self.applied = 0
+        self.commit = 0  # this node applies each entry as it commits it: see ``applied``
         # volatile
         self._role = _UNBOOTED  # what each input does now: see _Role
         self.leader: int | None = None
@@ -152,6 +151,12 @@ class RaftNode:
         self._compact_period = 0  # this process's compaction period (``compact_interval``)
 
     # ------------------------------------------------------------------ interface
+
+    @property
+    def applied(self) -> int:
+        """The last index applied to the stream: always the commit index, since an
+        entry is applied in the step that commits it (``_commit_to``)."""
+        return self.commit
 
     def step(self, event: Any) -> Sequence[Output]:
         """Handle one input with the current role's handlers.
@@ -361,7 +366,7 @@ class RaftNode:
                 self.index_of[e.value] = e.log_index
         self.blocks = rec.blocks
         self.next_block = rec.next_block
-        self.commit = self.applied = self.base
+        self.commit = self.base
         self.repairing = rec.repairing
         self.vote_unknown = rec.vote_unknown
         # What a restarted process reads may still sit in the page cache only.
@@ -455,7 +460,7 @@ class RaftNode:
             self.seq_of.pop(v, None)
         if gone:
             del self.stream[-len(gone) :]
-        self.applied = self.commit = index - 1
+        self.commit = index - 1
         out.append(Observe("unapply", {"from_index": index, "values": tuple(gone)}))
 
     def _write_snapshot(self, term: int, index: int, values: Sequence[str],
@@ -530,7 +535,7 @@ class RaftNode:
     # ------------------------------------------------------------------ commit
 
     def _commit_to(self, index: int, out: list[Output]) -> None:
-        """Commit and apply up to ``index`` (``applied`` always equals ``commit`` here):
+        """Commit and apply up to ``index`` (``applied`` is ``commit``):
         one ``commit`` observation per entry, carrying the stream ``seq`` of a value it
         applies (``ackcheck.node.Observe``), then the acks of its publishes."""
         index = min(index, self.last_index)
@@ -553,7 +558,7 @@ class RaftNode:
                 waiters = waiting.pop(i, None)
                 if waiters:
                     self._ack(i, seq, waiters, out)
-        self.commit = self.applied = index
+        self.commit = index
         self._maybe_snapshot(out)
 
     def _ack(self, index: int, seq: int, waiters: list[ClientRequest],
@@ -812,7 +817,7 @@ class RaftNode:
             self.index_of = {
                 v: self.base + 1 + k for k, v in enumerate(self.values) if v is not None
             }
-            self.commit = self.applied = index
+            self.commit = index
             self.durable = max(self.durable, index) if keep_suffix else index
             out.append(Observe("install-snapshot", {"index": index, "seq": self.snap_seq}))
         if self.repairing and not self.vote_unknown:

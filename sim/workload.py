@@ -26,7 +26,7 @@ from ackcheck.history import FinalRead, Op
 from ackcheck.node import ClientRequest, PublishOk, Read, ReadOk, Refused
 from ackcheck.node import Publish as PublishOp
 from ackcheck.schedule import Schedule
-from ackcheck.sim.loop import EventLoop
+from ackcheck.sim.loop import EventLoop, closed
 from ackcheck.sim.recorder import Recorder
 
 # How a client's request reaches its node: (client, node, request).
@@ -96,7 +96,7 @@ class ClientDriver:
 
     def close(self) -> None:
         """Let go of the link the clients send through (``Simulator.close``)."""
-        self._send = _not_started
+        self._send = closed
 
     def _op(self, client: int, kind: str, f: str, value: str | None, node: int,
             seq: int | None = None) -> None:
